@@ -1,0 +1,31 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Isthmus",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "DICOM", targets: ["DICOM"]),
+        .library(name: "HL7", targets: ["HL7"]),
+        .executable(name: "isthmus", targets: ["isthmus"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // zlib, for the Deflated Explicit VR Little Endian transfer syntax.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "DICOM", dependencies: ["CZlib"]),
+        .target(name: "HL7"),
+        .executableTarget(
+            name: "isthmus",
+            dependencies: [
+                "DICOM", "HL7",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "DICOMTests", dependencies: ["DICOM"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "HL7Tests", dependencies: ["HL7"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Isthmus: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "isthmus",
+        abstract: "Isthmus: an HL7 v2 and DICOM integration engine.",
+        subcommands: [DICOMCommand.self]
+    )
+}
