@@ -156,6 +156,18 @@ private struct Spot {
         #expect(DataDictionary.entry(forKeyword: "patientname") == nil)
     }
 
+    @Test func vrAgreesWithEntry() {
+        let tags: [Tag] = [
+            Tag(0x0010, 0x0010), Tag(0x7FE0, 0x0010), .item, Tag(0x6002, 0x3000), Tag(0x5010, 0x0005),
+            Tag(0x0020, 0x3105), Tag(0x1000, 0x1233), Tag(0x1010, 0x0002), Tag(0x0008, 0x0000),
+            Tag(0x0009, 0x0010), Tag(0x0009, 0x1001), Tag(0x6003, 0x0010), Tag(0x0010, 0x9999), Tag(0xFFFF, 0xFFFF),
+        ]
+        for tag in tags {
+            #expect(DataDictionary.vr(for: tag) == (DataDictionary.entry(for: tag)?.vr ?? .UN), "\(tag)")
+        }
+        for e in DataDictionary.all { #expect(DataDictionary.vr(for: e.tag) == e.vr) }
+    }
+
     @Test func counts() {
         #expect(DataDictionary.count > 4000)
         #expect(DataDictionary.count == DataDictionary.all.count)

@@ -46,27 +46,27 @@ public enum DataDictionary {
     /// 1. the elements PS3.6 lists with an exact tag;
     /// 2. group length `(gggg,0000)`: UL, keyword `GroupLength` (retired for groups other than 0000 and 0002, PS3.5 §7.2);
     /// 3. private creator `(gggg,0010-00FF)` of an odd group above 0008: LO, keyword `PrivateCreator`;
+    ///    any other tag of an odd group is private (or illegal) and not in the dictionary;
     /// 4. repeating groups and element masks: `(50xx,eeee)` and `(60xx,eeee)`, `(7Fxx,eeee)` for even
     ///    groups only, `(0020,31xx)`, `(0028,04x0)`, `(1000,xxx0)`, `(1010,xxxx)`, …
     ///
     /// Returns `nil` for tags PS3.6 does not define, including private data elements.
     public static func entry(for tag: Tag) -> DictionaryEntry? {
-        let table = Table.shared
-        if let index = table.byTag[tag.value] { return table.entries[index] }
-        if tag.element == 0 {
+        switch resolve(tag) {
+        case .exact(let index):
+            return Table.shared.entries[index]
+        case .repeating(let index):
+            let e = Table.shared.entries[index]
+            return DictionaryEntry(tag: tag, keyword: e.keyword, name: e.name, vrs: e.vrs, vm: e.vm, isRetired: e.isRetired)
+        case .groupLength:
             return DictionaryEntry(
                 tag: tag, keyword: "GroupLength", name: "Group Length", vrs: [.UL], vm: "1",
                 isRetired: tag.group != 0x0000 && tag.group != 0x0002)
-        }
-        if tag.isPrivateCreator {
+        case .privateCreator:
             return DictionaryEntry(tag: tag, keyword: "PrivateCreator", name: "Private Creator", vrs: [.LO], vm: "1", isRetired: false)
+        case .unknown:
+            return nil
         }
-        if tag.group & 1 == 1 { return nil }  // private data elements (and the illegal groups 0001-0007, FFFF)
-        for repeater in table.repeaters where tag.value & repeater.mask == repeater.value {
-            let e = table.entries[repeater.index]
-            return DictionaryEntry(tag: tag, keyword: e.keyword, name: e.name, vrs: e.vrs, vm: e.vm, isRetired: e.isRetired)
-        }
-        return nil
     }
 
     /// The dictionary entry with this keyword (case-sensitive, e.g. `"PatientName"`).
@@ -79,7 +79,12 @@ public enum DataDictionary {
     /// The VR for `tag` as the dictionary gives it (the first one listed where there are several),
     /// or `.UN` when the dictionary does not know the tag (private data elements, …).
     public static func vr(for tag: Tag) -> VR {
-        entry(for: tag)?.vr ?? .UN
+        switch resolve(tag) {
+        case .exact(let index), .repeating(let index): return Table.shared.entries[index].vr
+        case .groupLength: return .UL
+        case .privateCreator: return .LO
+        case .unknown: return .UN
+        }
     }
 
     /// The number of entries in the table: elements with an exact tag plus repeating entries.
@@ -90,6 +95,27 @@ public enum DataDictionary {
     public static var all: [DictionaryEntry] { Table.shared.entries }
 
     // MARK: - Table
+
+    enum Resolution {
+        case exact(Int)
+        case repeating(Int)
+        case groupLength
+        case privateCreator
+        case unknown
+    }
+
+    /// Applies the lookup rules of `entry(for:)` without building an entry.
+    static func resolve(_ tag: Tag) -> Resolution {
+        let table = Table.shared
+        if let index = table.byTag[tag.value] { return .exact(index) }
+        if tag.element == 0 { return .groupLength }
+        if tag.isPrivateCreator { return .privateCreator }
+        if tag.group & 1 == 1 { return .unknown }  // private data elements (and the illegal groups 0001-0007, FFFF)
+        for repeater in table.repeaters where tag.value & repeater.mask == repeater.value {
+            return .repeating(repeater.index)
+        }
+        return .unknown
+    }
 
     struct Repeater: Sendable {
         /// Bits that must match: nibbles that are not 'x' in the PS3.6 tag.
