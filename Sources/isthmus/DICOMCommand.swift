@@ -29,6 +29,7 @@ extension DICOMCommand {
         @Flag(name: .customLong("no-pixel-data"), help: "Stop reading before Pixel Data.") var headerOnly = false
         @Flag(help: "Do not print the file meta information.") var noMeta = false
         @Flag(help: "Print warnings about non-conformant data.") var warnings = false
+        @Flag(name: .customLong("resolve-un"), help: "Give UN elements of known tags their dictionary VR (as pydicom does).") var resolveUN = false
         @Option(help: "Cut values longer than this many characters.") var maxValueLength = 64
 
         func run() throws {
@@ -36,6 +37,7 @@ extension DICOMCommand {
             var options = ReadOptions()
             options.stopBeforePixelData = headerOnly
             options.returnPartialOnError = true
+            options.resolveUnknownVRs = resolveUN
             for path in files {
                 let file: DICOMFile
                 do {

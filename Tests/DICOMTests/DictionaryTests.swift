@@ -2,7 +2,6 @@ import Testing
 @testable import DICOM
 
 // Swift Testing also declares a `Tag`.
-private typealias Tag = DICOM.Tag
 
 /// One PS3.6 registry row, for spot checks.
 private struct Spot {

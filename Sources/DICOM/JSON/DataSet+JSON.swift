@@ -75,8 +75,10 @@ extension DataSet {
             for item in items { values.append(try item.dataSet.jsonValue(options: options)) }
             if !values.isEmpty { attr.append(("Value", .array(values))) }
         case .sequence, .fragments:
-            // An UN sequence or encapsulated pixel data: the value's bytes as encoded.
-            let bytes = try DataSetWriter.valueBytes(of: e)
+            // An UN sequence or encapsulated pixel data: the value's bytes as encoded (for
+            // fragments, the items without the closing sequence delimiter, as pydicom and DCMTK do).
+            var bytes = try DataSetWriter.valueBytes(of: e)
+            if case .fragments = e.value { bytes.removeLast(8) }
             if let uri = options.bulkDataURI?(e) {
                 attr.append(("BulkDataURI", .string(uri)))
             } else if !bytes.isEmpty {
@@ -84,7 +86,8 @@ extension DataSet {
             }
         case .bulk, .bytes:
             if let v = try jsonValueArray(e) {
-                if !v.isEmpty { attr.append(("Value", .array(v))) }
+                // A single empty value is an empty attribute (PS3.18 §F.2.5).
+                if !v.isEmpty && v != [.null] { attr.append(("Value", .array(v))) }
             } else if let uri = options.bulkDataURI?(e) {
                 attr.append(("BulkDataURI", .string(uri)))
             } else {
@@ -299,6 +302,8 @@ extension DataSet {
     /// again and an UN value stays bytes.
     static func binaryElement(tag: Tag, vr: VR, bytes: [UInt8]) throws(DICOMError) -> DataElement {
         if tag == .pixelData, bytes.count >= 8, bytes[0..<4] == [0xFE, 0xFF, 0x00, 0xE0] {
+            var bytes = bytes
+            if bytes.suffix(8) != [0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0] { bytes += [0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0] }
             var fragments: [Fragment] = []
             var failure: DICOMError?
             bytes.withUnsafeBytes { buf in

@@ -129,7 +129,13 @@ public struct DICOMFile: Sendable {
         var dataSet = DataSet()
         var readError: DICOMError?
         let stop: DataSetParser.Stop = options.stopBeforePixelData ? .atPixelData : .never
-        let encoding = DataSetParser.Encoding(explicit: ts.isExplicitVR, bigEndian: ts.isBigEndian)
+        var encoding = DataSetParser.Encoding(explicit: ts.isExplicitVR, bigEndian: ts.isBigEndian)
+        if ts.isExplicitVR && !ts.isDeflated && buf.count - pos >= 8 && VR(byte0: buf[pos + 4], byte1: buf[pos + 5]) == nil
+            && !sniffDataSetSyntax(buf, at: pos).isExplicitVR {
+            // Declared explicit, written implicit: a common encoder bug. Read what is there.
+            warnings.append(DICOMWarning("transfer syntax \(ts.uid) is explicit VR but the data set is implicit VR; read as implicit VR", offset: pos))
+            encoding = .implicitLittle
+        }
         do throws(DICOMError) {
             if ts.isDeflated {
                 let inflated = try Deflate.inflate(UnsafeRawBufferPointer(rebasing: buf[pos...]), limit: options.maximumInflatedSize, offset: pos)
@@ -248,7 +254,7 @@ public struct DICOMFile: Sendable {
     /// A copy in another transfer syntax. Between uncompressed syntaxes this re-encodes
     /// everything; to or from an encapsulated syntax it is refused (no pixel codec here).
     public func converted(to target: TransferSyntax) throws(DICOMError) -> DICOMFile {
-        guard !target.isEncapsulated, !transferSyntax.isEncapsulated || target == transferSyntax else {
+        guard target == transferSyntax || (!target.isEncapsulated && !transferSyntax.isEncapsulated) else {
             throw DICOMError(.unsupportedTransferSyntax,
                              "cannot convert \(transferSyntax) to \(target): only uncompressed transfer syntaxes are converted")
         }

@@ -191,10 +191,15 @@ struct DataSetParser {
             }
             if vr == .SQ {
                 var items: [Item] = []
-                let next = try parseItems(into: &items, from: pos, end: pos + len, undefined: false, encoding: encoding,
+                let next = try parseItems(into: &items, from: pos, end: pos + len, limit: end, undefined: false, encoding: encoding,
                                           depth: depth + 1, charset: dataSet.characterSet, sequenceTag: tag)
-                if next != pos + len { warn("sequence content does not fill its length", at: next, tag: tag) }
+                if next < pos + len { warn("sequence content does not fill its length", at: next, tag: tag) }
                 dataSet.appendOrInsert(DataElement(tag: tag, vr: .SQ, value: .sequence(items)))
+                pos = Swift.max(pos + len, next)
+                continue
+            }
+            if vr == .UN && options.resolveUnknownVRs, let resolved = try resolveUN(tag: tag, at: pos, length: len, depth: depth, in: dataSet) {
+                dataSet.appendOrInsert(resolved)
                 pos += len
                 continue
             }
@@ -250,7 +255,8 @@ struct DataSetParser {
             var items: [Item] = []
             let next = try parseItems(into: &items, from: start, end: end, undefined: true, encoding: .implicitLittle,
                                       depth: depth + 1, charset: charset, sequenceTag: tag)
-            return (DataElement(tag: tag, vr: .UN, value: .sequence(items), hasUndefinedLength: true), next)
+            let resolvedVR: VR = options.resolveUnknownVRs ? .SQ : .UN
+            return (DataElement(tag: tag, vr: resolvedVR, value: .sequence(items), hasUndefinedLength: true), next)
         default:
             if isFragmentStart(at: start, end: end, big: encoding.bigEndian) {
                 // A sequence whose VR the dictionary does not know (e.g. a private SQ in implicit VR).
@@ -270,7 +276,7 @@ struct DataSetParser {
         return t == .item || t == .sequenceDelimitationItem
     }
 
-    mutating func parseItems(into items: inout [Item], from start: Int, end: Int, undefined: Bool, encoding: Encoding,
+    mutating func parseItems(into items: inout [Item], from start: Int, end: Int, limit: Int? = nil, undefined: Bool, encoding: Encoding,
                              depth: Int, charset: SpecificCharacterSet, sequenceTag: Tag) throws(DICOMError) -> Int {
         if depth > options.maximumNestingDepth {
             throw error(.nestingTooDeep, "sequences nested deeper than \(options.maximumNestingDepth) levels", at: start, tag: sequenceTag)
@@ -298,8 +304,17 @@ struct DataSetParser {
                 items.append(Item(dataSet: item, hasUndefinedLength: true))
             } else {
                 let l = Int(len)
-                guard l <= end - pos else {
-                    throw error(.truncated, "item of \(l) bytes runs past the end of its sequence", at: pos - 8, tag: sequenceTag)
+                if l > end - pos {
+                    // A defined-length sequence too short for its items, or an item cut short by
+                    // the end of the input: read what is there, as DCMTK and pydicom do.
+                    let hardEnd = undefined ? end : (limit ?? end)
+                    let itemEnd = Swift.min(pos + l, hardEnd)
+                    warn(pos + l <= hardEnd ? "item runs past the declared end of its sequence; sequence length ignored"
+                                            : "item of \(l) bytes runs past the end of the input; read up to the end",
+                         at: pos - 8, tag: sequenceTag)
+                    _ = try parse(into: &item, from: pos, end: itemEnd, encoding: encoding, depth: depth)
+                    items.append(Item(dataSet: item, hasUndefinedLength: false))
+                    return itemEnd
                 }
                 _ = try parse(into: &item, from: pos, end: pos + l, encoding: encoding, depth: depth)
                 items.append(Item(dataSet: item, hasUndefinedLength: false))
@@ -337,6 +352,21 @@ struct DataSetParser {
         }
     }
 
+    /// With `ReadOptions.resolveUnknownVRs`: an UN element whose tag the dictionary knows is
+    /// given its VR back (a sequence is parsed as implicit VR little endian, PS3.5 §6.2.2).
+    mutating func resolveUN(tag: Tag, at pos: Int, length: Int, depth: Int, in dataSet: DataSet) throws(DICOMError) -> DataElement? {
+        let vr = resolveImplicitVR(tag, in: dataSet)
+        guard vr != .UN else { return nil }
+        if vr == .SQ {
+            var items: [Item] = []
+            _ = try parseItems(into: &items, from: pos, end: pos + length, undefined: false, encoding: .implicitLittle,
+                               depth: depth + 1, charset: dataSet.characterSet, sequenceTag: tag)
+            return DataElement(tag: tag, vr: .SQ, value: .sequence(items))
+        }
+        if let width = vr.binaryWidth, length % width != 0 { return nil }
+        return DataElement(tag: tag, vr: vr, value: makeValue(vr: vr, at: pos, length: length, big: false))
+    }
+
     /// The VR of an element read without one: from the dictionary, with the ambiguous
     /// "US or SS" and "OB or OW" entries resolved as PS3.5 Annex A says for implicit VR.
     func resolveImplicitVR(_ tag: Tag, in dataSet: DataSet) -> VR {
@@ -349,7 +379,7 @@ struct DataSetParser {
                 if case .bytes(let b)? = dataSet[.pixelRepresentation]?.value, b.first == 1 { return .SS }
                 return .US
             }
-            if vrs.contains(.OW) { return .OW }
+            if vrs.contains(.OW) { return tag == .pixelData && encapsulated ? .OB : .OW }
         }
         return vrs.first ?? .UN
     }

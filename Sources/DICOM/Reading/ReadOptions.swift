@@ -16,6 +16,11 @@ public struct ReadOptions: Sendable {
     /// `DICOMFile.readError` instead of throwing.
     public var returnPartialOnError: Bool = false
 
+    /// Give UN elements (explicit VR data written by an encoder that did not know the tag)
+    /// the VR the dictionary has for their tag, and read undefined-length UN as SQ — as pydicom
+    /// and most viewers do. Off by default: the data is then kept exactly as written.
+    public var resolveUnknownVRs: Bool = false
+
     public init() {}
 
     public static var `default`: ReadOptions { ReadOptions() }
