@@ -1,0 +1,266 @@
+// PS3.3 C.12.1.1.2 Specific Character Set
+//   "Specific Character Set (0008,0005) identifies the Character Set that expands or replaces
+//    the Basic Graphic Set (ISO 646) for values of Data Elements that have Value Representation
+//    of SH, LO, ST, PN, LT, UC or UT. […] If the Attribute Specific Character Set (0008,0005)
+//    has more than one value and value 1 is empty, it is assumed that value 1 is ISO 2022 IR 6."
+//
+// PS3.5 §6.1.2.5.3 Requirements (initial designation, per value of (0008,0005)):
+//   a. absent:                            7-bit ISO-IR 6 as G0, no code extension.
+//   b. single value other than ISO_IR 192, GB18030, GBK:
+//                                         8-bit code, value 1 as G0 and G1, no code extension.
+//   c. multi-valued:                      value 1 as G0 and G1 (if value 1 is empty, ISO-IR 6
+//                                         as G0 and G1 undefined); all values may take part
+//                                         in code extension.
+//   d. single value ISO_IR 192, GB18030 or GBK: variable-length code, no code extension.
+//
+// PS3.5 §6.1.2.5.3: if another character set has been invoked, the one of value 1 shall be
+// active again before CR, LF, FF, any other control character except ESC (e.g. TAB), before
+// the value delimiter 05/12 and, for PN, before the "^" and "=" delimiters, and at the end of
+// the value.
+
+/// PS3.3 C.12.1.1.2 Specific Character Set; PS3.5 §6.1 and Annexes H–K.
+///
+/// A pure codec between the bytes of a text value and Swift strings. It applies only to the
+/// VRs of PS3.5 §6.1.2.3 (`VR.usesSpecificCharacterSet`: SH, LO, ST, LT, PN, UC, UT); other
+/// VRs are read and written in the default repertoire (ISO-IR 6).
+///
+/// Decode a whole value (all its values, with the 05/12 delimiters) before splitting it on
+/// "\\": in GBK and GB18030 the byte 0x5C can be the second byte of a character, and ISO 2022
+/// code extensions reset at the delimiters.
+public struct SpecificCharacterSet: Sendable, Hashable {
+    /// ISO_IR 6: the default repertoire (ASCII), used when (0008,0005) is absent or empty.
+    public static let `default` = SpecificCharacterSet(terms: [])
+
+    /// The terms as given (surrounding spaces and NULs removed). Empty for `default`.
+    public let terms: [String]
+
+    /// Terms that were not recognized, or that cannot be used where they stand (a stand-alone
+    /// term such as ISO_IR 192 together with others). They are ignored; a reader should turn
+    /// them into warnings. If value 1 is unknown, decoding falls back to ASCII in G0 and
+    /// ISO 8859-1 in G1, which keeps ASCII intact and loses nothing else.
+    public let unknownTerms: [String]
+
+    /// Recognized terms that are not spelled as PS3.3 defines them (e.g. "ISO-IR 100", or
+    /// "ISO_IR 100" among several values where "ISO 2022 IR 100" is meant). They are used as the
+    /// term they resemble; a reader may warn about them.
+    public let nonStandardTerms: [String]
+
+    let configuration: Configuration
+
+    /// Creates the character set from the raw value of (0008,0005): values separated by
+    /// backslashes, padding trimmed. The first value may be empty (default repertoire).
+    public init(_ value: String) {
+        let parts = value.split(separator: "\\", omittingEmptySubsequences: false).map(String.init)
+        self.init(terms: parts)
+    }
+
+    /// Creates the character set from the values of (0008,0005).
+    public init(terms: [String]) {
+        var trimmed = terms.map { SpecificCharacterSet.trim($0) }
+        // Trailing empty values (and so a single empty value) carry no information.
+        while trimmed.last?.isEmpty == true { trimmed.removeLast() }
+        self.terms = trimmed
+        let parsed = Configuration.parse(trimmed)
+        self.configuration = parsed.configuration
+        self.unknownTerms = parsed.unknown
+        self.nonStandardTerms = parsed.nonStandard
+    }
+
+    /// Whether this is the default repertoire, ISO-IR 6 (ASCII) without code extensions.
+    public var isDefault: Bool { configuration == Configuration.defaultRepertoire }
+
+    /// Decodes the bytes of a value of the given VR. Lossless for valid input; bytes that are
+    /// not valid in the character set become U+FFFD. Never traps, whatever the input.
+    /// Trailing padding is not removed (that is the caller's business).
+    public func decode(_ bytes: some Collection<UInt8>, vr: VR) -> String {
+        let bytes = Array(bytes)
+        if bytes.isEmpty { return "" }
+        let configuration = vr.usesSpecificCharacterSet ? self.configuration : Configuration.defaultRepertoire
+        let session = IconvSession()
+        switch configuration.kind {
+        case .utf8:
+            return String(decoding: bytes, as: UTF8.self)
+        case .gb18030:
+            return session.decode(bytes, from: "GB18030", unit: 1)
+        case .gbk:
+            return session.decode(bytes, from: "GBK", unit: 1)
+        case .iso2022:
+            var decoder = ISO2022Decoder(configuration: configuration, vr: vr, session: session)
+            return decoder.decode(bytes)
+        }
+    }
+
+    /// Encodes a value of the given VR. No padding is added. Throws `.characterSet` if a
+    /// character cannot be represented in this character set.
+    public func encode(_ string: String, vr: VR) throws(DICOMError) -> [UInt8] {
+        if string.isEmpty { return [] }
+        let configuration = vr.usesSpecificCharacterSet ? self.configuration : Configuration.defaultRepertoire
+        let session = IconvSession()
+        switch configuration.kind {
+        case .utf8:
+            return Array(string.utf8)
+        case .gb18030, .gbk:
+            let name = configuration.kind == .gb18030 ? "GB18030" : "GBK"
+            if let bytes = session.encode(string, to: name) { return bytes }
+            // Find the culprit for the message.
+            for scalar in string.unicodeScalars where session.encode(String(Character(scalar)), to: name) == nil {
+                throw notRepresentable(scalar, vr: vr)
+            }
+            throw DICOMError(.characterSet, "Text cannot be encoded in \(describe)")
+        case .iso2022:
+            var encoder = ISO2022Encoder(configuration: configuration, vr: vr, session: session)
+            do {
+                return try encoder.encode(string)
+            } catch let failure {
+                throw notRepresentable(failure.scalar, vr: vr)
+            }
+        }
+    }
+
+    // MARK: Equality
+
+    /// Two character sets are equal when they decode and encode alike, whatever the spelling
+    /// of their terms ("" and "ISO_IR 6" are both the default).
+    public static func == (lhs: SpecificCharacterSet, rhs: SpecificCharacterSet) -> Bool {
+        lhs.configuration == rhs.configuration && lhs.unknownTerms == rhs.unknownTerms
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(configuration)
+        hasher.combine(unknownTerms)
+    }
+
+    // MARK: Helpers
+
+    private var describe: String {
+        terms.isEmpty ? "the default character repertoire (ISO_IR 6)" : "Specific Character Set '\(terms.joined(separator: "\\"))'"
+    }
+
+    private func notRepresentable(_ scalar: Unicode.Scalar, vr: VR) -> DICOMError {
+        let code = String(scalar.value, radix: 16, uppercase: true)
+        let padded = String(repeating: "0", count: max(0, 4 - code.count)) + code
+        let where_ = vr.usesSpecificCharacterSet ? describe : "the default character repertoire (VR \(vr.rawValue) does not use Specific Character Set)"
+        return DICOMError(.characterSet, "Character U+\(padded) '\(Character(scalar).debugDescription.dropFirst().dropLast())' cannot be encoded in \(where_)")
+    }
+
+    private static func trim(_ term: String) -> String {
+        let scalars = term.unicodeScalars
+        let isPadding: (Unicode.Scalar) -> Bool = { $0 == " " || $0 == "\u{0}" }
+        guard let first = scalars.firstIndex(where: { !isPadding($0) }),
+              let last = scalars.lastIndex(where: { !isPadding($0) })
+        else { return "" }
+        return String(scalars[first...last])
+    }
+}
+
+// MARK: - Configuration
+
+/// What a Specific Character Set means for the codec: the kind of code, the initial
+/// designations, the sets encoding may designate and the fallback for undesignated G1.
+struct Configuration: Sendable, Hashable {
+    enum Kind: Sendable, Hashable {
+        /// ISO 2022 8-bit code; `escapes` says whether code extension is in use.
+        case iso2022(escapes: Bool)
+        case utf8, gb18030, gbk
+    }
+
+    var kind: Kind
+    /// Designated at the start of each value and after each delimiter.
+    var initialG0: CodeElement = .isoIR6
+    var initialG1: CodeElement? = nil
+    /// Sets the encoder may designate, in order of preference (the order of the terms).
+    var available: [CodeElement] = [.isoIR6]
+    /// Used by the decoder for GR bytes while nothing is designated to G1.
+    var fallbackG1: CodeElement? = nil
+
+    var usesEscapes: Bool {
+        if case .iso2022(let escapes) = kind { return escapes }
+        return false
+    }
+
+    static let defaultRepertoire = Configuration(kind: .iso2022(escapes: false))
+
+    static func parse(_ terms: [String]) -> (configuration: Configuration, unknown: [String], nonStandard: [String]) {
+        var unknown: [String] = []
+        var nonStandard: [String] = []
+        guard !terms.isEmpty else { return (defaultRepertoire, [], []) }
+        let multiValued = terms.count > 1
+
+        // Value 1.
+        let first: DefinedTerm?
+        if terms[0].isEmpty {
+            first = multiValued ? DefinedTerm.iso2022IR6 : DefinedTerm.isoIR6
+        } else if let found = DefinedTerm.find(terms[0]) {
+            if !found.exact { nonStandard.append(terms[0]) }
+            var term = found.term
+            if multiValued && !term.usesCodeExtensions && !term.isStandAlone {
+                if found.exact { nonStandard.append(terms[0]) }
+                term = term.withCodeExtensions
+            }
+            first = term
+        } else {
+            unknown.append(terms[0])
+            first = nil
+        }
+
+        if let first, first.isStandAlone {
+            // PS3.5 §6.1.2.5.3 d: no code extension; any further value is ignored.
+            unknown.append(contentsOf: terms.dropFirst())
+            switch first.encoding {
+            case .utf8: return (Configuration(kind: .utf8), unknown, nonStandard)
+            case .gb18030: return (Configuration(kind: .gb18030), unknown, nonStandard)
+            default: return (Configuration(kind: .gbk), unknown, nonStandard)
+            }
+        }
+
+        var configuration = Configuration(kind: .iso2022(escapes: multiValued || (first?.usesCodeExtensions ?? false)))
+        if let first {
+            // A multi-byte G0 set cannot be the initial G0: ASCII is (and may be designated back).
+            if let g0 = first.g0, g0.width == 1 { configuration.initialG0 = g0 }
+            configuration.initialG1 = first.g1
+        } else {
+            // Unknown value 1: ASCII-safe fallback for reading, nothing beyond ASCII for writing.
+            configuration.fallbackG1 = .isoIR100
+        }
+
+        var available: [CodeElement] = [configuration.initialG0]
+        if let g1 = configuration.initialG1 { available.append(g1) }
+        if let first { available.append(contentsOf: [first.g0, first.g1].compactMap { $0 }) }
+        for raw in terms.dropFirst() {
+            guard !raw.isEmpty, let found = DefinedTerm.find(raw), !found.term.isStandAlone else {
+                unknown.append(raw)
+                continue
+            }
+            if !found.exact || !found.term.usesCodeExtensions { nonStandard.append(raw) }
+            available.append(contentsOf: [found.term.g0, found.term.g1].compactMap { $0 })
+        }
+        var seen = Set<CodeElement>()
+        available = available.filter { seen.insert($0).inserted }
+        if !configuration.usesEscapes {
+            available = [configuration.initialG0] + (configuration.initialG1.map { [$0] } ?? [])
+        }
+        configuration.available = available
+        if configuration.fallbackG1 == nil {
+            configuration.fallbackG1 = configuration.initialG1 ?? available.first { $0.area == .g1 }
+        }
+        return (configuration, unknown, nonStandard)
+    }
+}
+
+// MARK: - Delimiters
+
+extension VR {
+    /// PS3.5 §6.1.2.5.3: whether the character `value` (a byte of the single-byte G0 set, or a
+    /// scalar) ends a run of code extension in a value of this VR, so that the initial
+    /// designations are active again: control characters other than ESC, the value delimiter
+    /// 05/12 in VRs with multiple values, and "^" and "=" in PN.
+    func resetsDesignations(at value: UInt32) -> Bool {
+        switch value {
+        case 0x1B: return false
+        case 0x00..<0x20: return true
+        case 0x5C: return allowsMultipleValues
+        case 0x5E, 0x3D: return self == .PN
+        default: return false
+        }
+    }
+}
