@@ -48,6 +48,8 @@ extension CharacterSetTests {
         let mixed = SpecificCharacterSet("\\ISO 2022 IR 87\\KLINGON")
         #expect(mixed.unknownTerms == ["KLINGON"])
         #expect(mixed.decode(Self.h31, vr: .PN) == "Yamada^Tarou=山田^太郎=やまだ^たろう")
+        #expect(SpecificCharacterSet("\\KLINGON").decode([0x41, 0xE9], vr: .LO) == "Aé")
+        #expect(SpecificCharacterSet("\\ISO 2022 IR 87").description == "\\ISO 2022 IR 87")
 
         // Stand-alone terms cannot take part in code extension (PS3.5 §6.1.2.5.3 d).
         #expect(SpecificCharacterSet("ISO_IR 192\\ISO 2022 IR 87").unknownTerms == ["ISO 2022 IR 87"])

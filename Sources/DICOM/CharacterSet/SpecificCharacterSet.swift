@@ -27,7 +27,7 @@
 /// Decode a whole value (all its values, with the 05/12 delimiters) before splitting it on
 /// "\\": in GBK and GB18030 the byte 0x5C can be the second byte of a character, and ISO 2022
 /// code extensions reset at the delimiters.
-public struct SpecificCharacterSet: Sendable, Hashable {
+public struct SpecificCharacterSet: Sendable, Hashable, CustomStringConvertible {
     /// ISO_IR 6: the default repertoire (ASCII), used when (0008,0005) is absent or empty.
     public static let `default` = SpecificCharacterSet(terms: [])
 
@@ -36,8 +36,9 @@ public struct SpecificCharacterSet: Sendable, Hashable {
 
     /// Terms that were not recognized, or that cannot be used where they stand (a stand-alone
     /// term such as ISO_IR 192 together with others). They are ignored; a reader should turn
-    /// them into warnings. If value 1 is unknown, decoding falls back to ASCII in G0 and
-    /// ISO 8859-1 in G1, which keeps ASCII intact and loses nothing else.
+    /// them into warnings. If value 1 is unknown, ASCII is used in its place; and when a term is
+    /// unknown, bytes 0x80–0xFF that no designated or declared set covers are read as ISO 8859-1
+    /// (ASCII-safe and lossless). Encoding never guesses: such characters cannot be written.
     public let unknownTerms: [String]
 
     /// Recognized terms that are not spelled as PS3.3 defines them (e.g. "ISO-IR 100", or
@@ -131,6 +132,9 @@ public struct SpecificCharacterSet: Sendable, Hashable {
     }
 
     // MARK: Helpers
+
+    /// The value of (0008,0005) as it would be written: the terms joined by backslashes.
+    public var description: String { terms.joined(separator: "\\") }
 
     private var describe: String {
         terms.isEmpty ? "the default character repertoire (ISO_IR 6)" : "Specific Character Set '\(terms.joined(separator: "\\"))'"
@@ -242,6 +246,7 @@ struct Configuration: Sendable, Hashable {
         configuration.available = available
         if configuration.fallbackG1 == nil {
             configuration.fallbackG1 = configuration.initialG1 ?? available.first { $0.area == .g1 }
+                ?? (unknown.isEmpty ? nil : .isoIR100)
         }
         return (configuration, unknown, nonStandard)
     }
