@@ -150,4 +150,19 @@ extension CharacterSetTests {
         #expect(throws: DICOMError.self) { try cs.encode("😀", vr: .PN) }
         #expect(SpecificCharacterSet("GB18030").decode(hexBytes("815c 5c 41"), vr: .LO) == "乗\\A")
     }
+
+    /// Korean data often declares "ISO 2022 IR 149" alone: KS X 1001 is then designated to G1
+    /// from the start (PS3.5 §6.1.2.5.3 b), which is EUC-KR without escape sequences.
+    @Test func koreanAsValue1() throws {
+        let cs = SpecificCharacterSet("ISO 2022 IR 149")
+        #expect(try cs.encode("Hong^홍길동", vr: .PN) == ascii("Hong^") + hexBytes("c8ab b1e6 b5bf"))
+        #expect(cs.decode(ascii("Hong^") + hexBytes("c8ab b1e6 b5bf"), vr: .PN) == "Hong^홍길동")
+    }
+
+    /// Writers that designate KS X 1001 once and forget it after "^" are still read: GR bytes
+    /// with G1 undesignated use the first G1 set among the terms.
+    @Test func koreanWithoutRepeatedDesignation() {
+        let cs = SpecificCharacterSet("\\ISO 2022 IR 149")
+        #expect(cs.decode(hexBytes("1b242943 c8ab") + ascii("^") + hexBytes("b1e6 b5bf"), vr: .PN) == "홍^길동")
+    }
 }

@@ -77,6 +77,10 @@ public struct SpecificCharacterSet: Sendable, Hashable, CustomStringConvertible 
         let bytes = Array(bytes)
         if bytes.isEmpty { return "" }
         let configuration = vr.usesSpecificCharacterSet ? self.configuration : Configuration.defaultRepertoire
+        if configuration.readsASCIIAsIs, bytes.allSatisfy({ $0 < 0x80 && $0 != 0x1B }) {
+            // The common case: plain ASCII means the same in every set whose G0 is ISO-IR 6.
+            return String(decoding: bytes, as: UTF8.self)
+        }
         let session = IconvSession()
         switch configuration.kind {
         case .utf8:
@@ -96,6 +100,9 @@ public struct SpecificCharacterSet: Sendable, Hashable, CustomStringConvertible 
     public func encode(_ string: String, vr: VR) throws(DICOMError) -> [UInt8] {
         if string.isEmpty { return [] }
         let configuration = vr.usesSpecificCharacterSet ? self.configuration : Configuration.defaultRepertoire
+        if configuration.readsASCIIAsIs, string.utf8.allSatisfy({ $0 < 0x80 && $0 != 0x1B }) {
+            return Array(string.utf8)
+        }
         let session = IconvSession()
         switch configuration.kind {
         case .utf8:
@@ -176,6 +183,13 @@ struct Configuration: Sendable, Hashable {
     var available: [CodeElement] = [.isoIR6]
     /// Used by the decoder for GR bytes while nothing is designated to G1.
     var fallbackG1: CodeElement? = nil
+
+    /// Whether bytes 0x00–0x7F other than ESC are ASCII throughout a value, with nothing to
+    /// designate or reset: true unless value 1 is ISO-IR 14 (JIS X 0201 Romaji).
+    var readsASCIIAsIs: Bool {
+        if case .iso2022 = kind { return initialG0 == .isoIR6 }
+        return true
+    }
 
     var usesEscapes: Bool {
         if case .iso2022(let escapes) = kind { return escapes }
