@@ -63,13 +63,13 @@ extension CharacterSetTests {
                 charsetsSeen.insert(element.specificCharacterSet)
 
                 // pydicom removes trailing SPACE padding before decoding; so do we here.
-                var raw = hexBytes(element.raw)
+                var raw = charsetHex(element.raw)
                 while raw.last == 0x20 { raw.removeLast() }
                 let where_ = "\(file.file) \(element.path) [\(element.specificCharacterSet)]"
                 #expect(cs.decode(raw, vr: vr) == element.decoded, "decode \(where_)")
 
                 let expected = Self.writeLikePydicom.contains(file.file)
-                    ? hexBytes(try #require(element.pydicomEncoded)) : raw
+                    ? charsetHex(try #require(element.pydicomEncoded)) : raw
                 let written = try cs.encode(element.decoded, vr: vr)
                 #expect(written == expected, "encode \(where_)")
                 #expect(cs.decode(written, vr: vr) == element.decoded, "re-decode \(where_)")
@@ -91,7 +91,7 @@ extension CharacterSetTests {
                 let cs = SpecificCharacterSet(element.specificCharacterSet)
                 let vr = try #require(VR(rawValue: element.vr))
                 #expect(element.raw != element.pydicomEncoded)
-                #expect(cs.decode(hexBytes(try #require(element.pydicomEncoded)), vr: vr) == element.decoded)
+                #expect(cs.decode(charsetHex(try #require(element.pydicomEncoded)), vr: vr) == element.decoded)
             }
         }
     }

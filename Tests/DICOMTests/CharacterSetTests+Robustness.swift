@@ -4,19 +4,19 @@
 import Testing
 @testable import DICOM
 
-/// A small deterministic generator (SplitMix64), so failures can be reproduced.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 extension CharacterSetTests {
+    /// A small deterministic generator (SplitMix64), so failures can be reproduced.
+    struct SplitMix64: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
     // MARK: Parsing the value of (0008,0005)
 
     @Test func parsing() {
@@ -40,9 +40,9 @@ extension CharacterSetTests {
         let cs = SpecificCharacterSet("ISO_IR 999")
         #expect(cs.unknownTerms == ["ISO_IR 999"])
         // Reading falls back to ASCII + ISO 8859-1: ASCII is kept, nothing is lost.
-        #expect(cs.decode(ascii("Buc^J") + [0xE9], vr: .PN) == "Buc^Jé")
+        #expect(cs.decode(charsetASCII("Buc^J") + [0xE9], vr: .PN) == "Buc^Jé")
         // Writing does not guess: only ASCII.
-        #expect(try cs.encode("Buc^J", vr: .PN) == ascii("Buc^J"))
+        #expect(try cs.encode("Buc^J", vr: .PN) == charsetASCII("Buc^J"))
         #expect(throws: DICOMError.self) { try cs.encode("é", vr: .PN) }
 
         let mixed = SpecificCharacterSet("\\ISO 2022 IR 87\\KLINGON")
@@ -75,9 +75,9 @@ extension CharacterSetTests {
 
     @Test func defaultRepertoire() throws {
         let cs = SpecificCharacterSet.default
-        #expect(cs.decode(ascii("Doe^John"), vr: .PN) == "Doe^John")
+        #expect(cs.decode(charsetASCII("Doe^John"), vr: .PN) == "Doe^John")
         #expect(cs.decode([0x41, 0xE9, 0x42], vr: .PN) == "A\u{FFFD}B")
-        #expect(try cs.encode("Doe^John", vr: .PN) == ascii("Doe^John"))
+        #expect(try cs.encode("Doe^John", vr: .PN) == charsetASCII("Doe^John"))
         #expect(throws: DICOMError.self) { try cs.encode("Jérôme", vr: .PN) }
         do {
             _ = try cs.encode("Jérôme", vr: .PN)
@@ -93,7 +93,7 @@ extension CharacterSetTests {
         #expect(cs.decode([0x41, 0xE9], vr: .CS) == "A\u{FFFD}")
         #expect(cs.decode([0x41, 0xE9], vr: .LO) == "Aé")
         #expect(throws: DICOMError.self) { try cs.encode("é", vr: .CS) }
-        #expect(try cs.encode("ORIGINAL\\PRIMARY", vr: .CS) == ascii("ORIGINAL\\PRIMARY"))
+        #expect(try cs.encode("ORIGINAL\\PRIMARY", vr: .CS) == charsetASCII("ORIGINAL\\PRIMARY"))
         #expect(SpecificCharacterSet("ISO_IR 192").decode(Array("é".utf8), vr: .AE) == "\u{FFFD}\u{FFFD}")
     }
 
@@ -134,10 +134,10 @@ extension CharacterSetTests {
         // ESC followed by a byte that cannot continue an escape sequence.
         #expect(cs.decode([0x1B, 0x0D, 0x41], vr: .LT) == "\u{FFFD}\rA")
         // Unassigned JIS X 0208 code (row 0x29 is empty): one U+FFFD, alignment kept.
-        #expect(cs.decode(hexBytes("1b2442 2921 3b33 1b2842"), vr: .LO) == "\u{FFFD}山")
+        #expect(cs.decode(charsetHex("1b2442 2921 3b33 1b2842"), vr: .LO) == "\u{FFFD}山")
         // KS X 1001 with a bad second byte, and GR bytes with no G1 set at all.
         let korean = SpecificCharacterSet("\\ISO 2022 IR 149")
-        #expect(korean.decode(hexBytes("1b242943 c8 41"), vr: .LO) == "\u{FFFD}A")
+        #expect(korean.decode(charsetHex("1b242943 c8 41"), vr: .LO) == "\u{FFFD}A")
         #expect(SpecificCharacterSet("\\ISO 2022 IR 87").decode([0xC8], vr: .LO) == "\u{FFFD}")
         // Invalid UTF-8 and GB18030.
         #expect(SpecificCharacterSet("ISO_IR 192").decode([0x41, 0xC3], vr: .LO) == "A\u{FFFD}")

@@ -36,7 +36,7 @@ extension CharacterSetTests {
     func singleByteWithoutCodeExtensions(_ sample: Sample) throws {
         let cs = SpecificCharacterSet("ISO_IR \(sample.term)")
         #expect(cs.unknownTerms.isEmpty && cs.nonStandardTerms.isEmpty)
-        let bytes = hexBytes(sample.bytes)
+        let bytes = charsetHex(sample.bytes)
         #expect(try cs.encode(sample.text, vr: .PN) == bytes)
         #expect(cs.decode(bytes, vr: .PN) == sample.text)
         // No escape sequences without code extensions: ESC is just a control character.
@@ -47,7 +47,7 @@ extension CharacterSetTests {
     @Test(arguments: singleByteSamples)
     func singleByteAsValue1WithCodeExtensions(_ sample: Sample) throws {
         let cs = SpecificCharacterSet("ISO 2022 IR \(sample.term)")
-        let bytes = hexBytes(sample.bytes)
+        let bytes = charsetHex(sample.bytes)
         #expect(try cs.encode(sample.text, vr: .PN) == bytes)
         #expect(cs.decode(bytes, vr: .PN) == sample.text)
     }
@@ -60,7 +60,7 @@ extension CharacterSetTests {
         let escape: [UInt8] = [0x1B, 0x2D, sample.final!]
         var expected: [UInt8] = []
         var designated = false
-        for byte in hexBytes(sample.bytes) {
+        for byte in charsetHex(sample.bytes) {
             if byte == 0x5E { designated = false }
             if byte >= 0x80 && !designated {
                 expected += escape
@@ -76,8 +76,8 @@ extension CharacterSetTests {
     /// before the delimiter and at the end (PS3.5 §6.1.2.5.3).
     @Test func latin1AndGreek() throws {
         let cs = SpecificCharacterSet("ISO 2022 IR 100\\ISO 2022 IR 126")
-        let bytes = ascii("J") + [0xE9] + ascii("r") + [0xF4] + ascii("me")
-            + [0x1B, 0x2D, 0x46, 0xE1, 0x1B, 0x2D, 0x41] + ascii("^") + [0xC4]
+        let bytes = charsetASCII("J") + [0xE9] + charsetASCII("r") + [0xF4] + charsetASCII("me")
+            + [0x1B, 0x2D, 0x46, 0xE1, 0x1B, 0x2D, 0x41] + charsetASCII("^") + [0xC4]
             + [0x1B, 0x2D, 0x46, 0xE9, 0xEF, 0xED, 0x1B, 0x2D, 0x41]
         #expect(try cs.encode("Jérômeα^Äιον", vr: .PN) == bytes)
         #expect(cs.decode(bytes, vr: .PN) == "Jérômeα^Äιον")
@@ -89,7 +89,7 @@ extension CharacterSetTests {
     @Test func cyrillicAndKorean() throws {
         let cs = SpecificCharacterSet("ISO 2022 IR 144\\ISO 2022 IR 149")
         // 홍길동 = c8ab b1e6 b5bf in EUC-KR; Пётр = bf f1 e2 e0 in ISO 8859-5.
-        let bytes = [0xBF, 0xF1, 0xE2, 0xE0] + ascii("^") + hexBytes("1b242943 c8ab b1e6 b5bf 1b2d4c")
+        let bytes = [0xBF, 0xF1, 0xE2, 0xE0] + charsetASCII("^") + charsetHex("1b242943 c8ab b1e6 b5bf 1b2d4c")
         #expect(try cs.encode("Пётр^홍길동", vr: .PN) == bytes)
         #expect(cs.decode(bytes, vr: .PN) == "Пётр^홍길동")
     }
@@ -97,7 +97,7 @@ extension CharacterSetTests {
     /// JIS X 0212 (ISO 2022 IR 159): 丂 = ESC $ ( D 30 21 (Python: "丂".encode("iso2022_jp_2")).
     @Test func jisX0212() throws {
         let cs = SpecificCharacterSet("\\ISO 2022 IR 87\\ISO 2022 IR 159")
-        let bytes = ascii("A") + hexBytes("1b242844 3021") + hexBytes("1b2442 3b33 4544 1b2842")
+        let bytes = charsetASCII("A") + charsetHex("1b242844 3021") + charsetHex("1b2442 3b33 4544 1b2842")
         #expect(try cs.encode("A丂山田", vr: .LO) == bytes)
         #expect(cs.decode(bytes, vr: .LO) == "A丂山田")
         // Without IR 159 among the terms, 丂 cannot be written…
@@ -111,7 +111,7 @@ extension CharacterSetTests {
     @Test func japaneseLongText() throws {
         let cs = SpecificCharacterSet("\\ISO 2022 IR 87")
         let text = "山田 太郎\r\nA\\B"
-        let bytes = hexBytes("1b2442 3b33 4544 1b2842 20 1b2442 4240 4f3a 1b2842 0d0a") + ascii("A\\B")
+        let bytes = charsetHex("1b2442 3b33 4544 1b2842 20 1b2442 4240 4f3a 1b2842 0d0a") + charsetASCII("A\\B")
         #expect(try cs.encode(text, vr: .LT) == bytes)
         #expect(cs.decode(bytes, vr: .LT) == text)
     }
@@ -119,7 +119,7 @@ extension CharacterSetTests {
     /// Multi-valued LO: each value starts in value 1's sets.
     @Test func multiValuedLongString() throws {
         let cs = SpecificCharacterSet("\\ISO 2022 IR 149")
-        let bytes = hexBytes("1b242943 c8ab") + ascii("\\") + hexBytes("1b242943 c8ab")
+        let bytes = charsetHex("1b242943 c8ab") + charsetASCII("\\") + charsetHex("1b242943 c8ab")
         #expect(try cs.encode("홍\\홍", vr: .LO) == bytes)
         #expect(cs.decode(bytes, vr: .LO) == "홍\\홍")
     }
@@ -135,7 +135,7 @@ extension CharacterSetTests {
     /// GB18030 four-byte codes: 😀 = 94 39 fc 36, € = a2 e3 (Python's gb18030 codec).
     @Test func gb18030FourByteCodes() throws {
         let cs = SpecificCharacterSet("GB18030")
-        let bytes = ascii("Wang^XiaoDong=") + hexBytes("cdf5 5e d0a1 b6ab 3d 9439fc36 a2e3")
+        let bytes = charsetASCII("Wang^XiaoDong=") + charsetHex("cdf5 5e d0a1 b6ab 3d 9439fc36 a2e3")
         #expect(try cs.encode("Wang^XiaoDong=王^小东=😀€", vr: .PN) == bytes)
         #expect(cs.decode(bytes, vr: .PN) == "Wang^XiaoDong=王^小东=😀€")
     }
@@ -144,25 +144,25 @@ extension CharacterSetTests {
     /// part of the character (Python: "乗^東".encode("gbk") = 81 5c 5e 96 7c).
     @Test func gbkTrailByteBackslash() throws {
         let cs = SpecificCharacterSet("GBK")
-        #expect(try cs.encode("乗^東", vr: .PN) == hexBytes("815c 5e 967c"))
-        #expect(cs.decode(hexBytes("815c 5e 967c"), vr: .PN) == "乗^東")
-        #expect(cs.decode(hexBytes("815c 5c 41"), vr: .LO) == "乗\\A")
+        #expect(try cs.encode("乗^東", vr: .PN) == charsetHex("815c 5e 967c"))
+        #expect(cs.decode(charsetHex("815c 5e 967c"), vr: .PN) == "乗^東")
+        #expect(cs.decode(charsetHex("815c 5c 41"), vr: .LO) == "乗\\A")
         #expect(throws: DICOMError.self) { try cs.encode("😀", vr: .PN) }
-        #expect(SpecificCharacterSet("GB18030").decode(hexBytes("815c 5c 41"), vr: .LO) == "乗\\A")
+        #expect(SpecificCharacterSet("GB18030").decode(charsetHex("815c 5c 41"), vr: .LO) == "乗\\A")
     }
 
     /// Korean data often declares "ISO 2022 IR 149" alone: KS X 1001 is then designated to G1
     /// from the start (PS3.5 §6.1.2.5.3 b), which is EUC-KR without escape sequences.
     @Test func koreanAsValue1() throws {
         let cs = SpecificCharacterSet("ISO 2022 IR 149")
-        #expect(try cs.encode("Hong^홍길동", vr: .PN) == ascii("Hong^") + hexBytes("c8ab b1e6 b5bf"))
-        #expect(cs.decode(ascii("Hong^") + hexBytes("c8ab b1e6 b5bf"), vr: .PN) == "Hong^홍길동")
+        #expect(try cs.encode("Hong^홍길동", vr: .PN) == charsetASCII("Hong^") + charsetHex("c8ab b1e6 b5bf"))
+        #expect(cs.decode(charsetASCII("Hong^") + charsetHex("c8ab b1e6 b5bf"), vr: .PN) == "Hong^홍길동")
     }
 
     /// Writers that designate KS X 1001 once and forget it after "^" are still read: GR bytes
     /// with G1 undesignated use the first G1 set among the terms.
     @Test func koreanWithoutRepeatedDesignation() {
         let cs = SpecificCharacterSet("\\ISO 2022 IR 149")
-        #expect(cs.decode(hexBytes("1b242943 c8ab") + ascii("^") + hexBytes("b1e6 b5bf"), vr: .PN) == "홍^길동")
+        #expect(cs.decode(charsetHex("1b242943 c8ab") + charsetASCII("^") + charsetHex("b1e6 b5bf"), vr: .PN) == "홍^길동")
     }
 }

@@ -9,7 +9,7 @@ import Testing
 @testable import DICOM
 
 /// Bytes from a string of hex pairs ("1b 24 42"), spaces ignored.
-func hexBytes(_ hex: String) -> [UInt8] {
+func charsetHex(_ hex: String) -> [UInt8] {
     let digits = hex.unicodeScalars.filter { !$0.properties.isWhitespace }
     var out: [UInt8] = []
     var iterator = digits.makeIterator()
@@ -20,17 +20,17 @@ func hexBytes(_ hex: String) -> [UInt8] {
 }
 
 /// Bytes from ASCII text followed by more bytes.
-func ascii(_ text: String) -> [UInt8] { Array(text.utf8) }
+func charsetASCII(_ text: String) -> [UInt8] { Array(text.utf8) }
 
 @Suite struct CharacterSetTests {
     // MARK: Annex H — Japanese
 
     /// PS3.5 Example H.3-1: value 1 empty (ISO-IR 6), value 2 ISO 2022 IR 87.
-    static let h31 = ascii("Yamada^Tarou=")
-        + hexBytes("1b2442 3b33 4544 1b2842") + ascii("^")
-        + hexBytes("1b2442 4240 4f3a 1b2842") + ascii("=")
-        + hexBytes("1b2442 2464 245e 2440 1b2842") + ascii("^")
-        + hexBytes("1b2442 243f 246d 2426 1b2842")
+    static let h31 = charsetASCII("Yamada^Tarou=")
+        + charsetHex("1b2442 3b33 4544 1b2842") + charsetASCII("^")
+        + charsetHex("1b2442 4240 4f3a 1b2842") + charsetASCII("=")
+        + charsetHex("1b2442 2464 245e 2440 1b2842") + charsetASCII("^")
+        + charsetHex("1b2442 243f 246d 2426 1b2842")
 
     @Test func annexH31JapaneseKanjiAndHiragana() throws {
         let cs = SpecificCharacterSet("\\ISO 2022 IR 87")
@@ -41,11 +41,11 @@ func ascii(_ text: String) -> [UInt8] { Array(text.utf8) }
 
     /// PS3.5 Example H.3-2: value 1 ISO 2022 IR 13 (JIS X 0201 in G0 and G1), value 2 ISO 2022 IR 87.
     /// 13/04 12/15 12/00 13/14 05/14 12/00 13/11 11/03 03/13 01/11 02/04 04/02 03/11 03/03 …
-    static let h32 = hexBytes("d4 cf c0 de") + ascii("^") + hexBytes("c0 db b3") + ascii("=")
-        + hexBytes("1b2442 3b33 4544 1b284a") + ascii("^")
-        + hexBytes("1b2442 4240 4f3a 1b284a") + ascii("=")
-        + hexBytes("1b2442 2464 245e 2440 1b284a") + ascii("^")
-        + hexBytes("1b2442 243f 246d 2426 1b284a")
+    static let h32 = charsetHex("d4 cf c0 de") + charsetASCII("^") + charsetHex("c0 db b3") + charsetASCII("=")
+        + charsetHex("1b2442 3b33 4544 1b284a") + charsetASCII("^")
+        + charsetHex("1b2442 4240 4f3a 1b284a") + charsetASCII("=")
+        + charsetHex("1b2442 2464 245e 2440 1b284a") + charsetASCII("^")
+        + charsetHex("1b2442 243f 246d 2426 1b284a")
 
     @Test func annexH32HalfWidthKatakanaFirst() throws {
         let cs = SpecificCharacterSet("ISO 2022 IR 13\\ISO 2022 IR 87")
@@ -57,18 +57,18 @@ func ascii(_ text: String) -> [UInt8] { Array(text.utf8) }
     /// character, not a component delimiter.
     @Test func delimiterByteInsideTwoByteCharacterIsNotADelimiter() {
         let cs = SpecificCharacterSet("\\ISO 2022 IR 87")
-        #expect(cs.decode(hexBytes("1b2442 2464 245e 2440 1b2842"), vr: .PN) == "やまだ")
+        #expect(cs.decode(charsetHex("1b2442 2464 245e 2440 1b2842"), vr: .PN) == "やまだ")
     }
 
     // MARK: Annex I — Korean
 
     /// PS3.5 Example I.2-1: Hong^Gildong=洪^吉洞=홍^길동 with "\ISO 2022 IR 149"; the escape
     /// sequence is repeated in each component because G1 is undesignated after a delimiter.
-    static let i2 = ascii("Hong^Gildong=")
-        + hexBytes("1b242943 fbf3") + ascii("^")
-        + hexBytes("1b242943 d1ce d4d7") + ascii("=")
-        + hexBytes("1b242943 c8ab") + ascii("^")
-        + hexBytes("1b242943 b1e6 b5bf")
+    static let i2 = charsetASCII("Hong^Gildong=")
+        + charsetHex("1b242943 fbf3") + charsetASCII("^")
+        + charsetHex("1b242943 d1ce d4d7") + charsetASCII("=")
+        + charsetHex("1b242943 c8ab") + charsetASCII("^")
+        + charsetHex("1b242943 b1e6 b5bf")
 
     @Test func annexI2Korean() throws {
         let cs = SpecificCharacterSet("\\ISO 2022 IR 149")
@@ -78,7 +78,7 @@ func ascii(_ text: String) -> [UInt8] { Array(text.utf8) }
 
     // MARK: Annex J — Unicode (UTF-8) and GB18030
 
-    static let j1 = ascii("Wang^XiaoDong=") + hexBytes("e78e8b") + ascii("^") + hexBytes("e5b08f e69db1") + ascii("=")
+    static let j1 = charsetASCII("Wang^XiaoDong=") + charsetHex("e78e8b") + charsetASCII("^") + charsetHex("e5b08f e69db1") + charsetASCII("=")
 
     @Test func annexJ1UTF8PersonName() throws {
         let cs = SpecificCharacterSet("ISO_IR 192")
@@ -89,20 +89,20 @@ func ascii(_ text: String) -> [UInt8] { Array(text.utf8) }
     static let threeLines = "The first line includes 中文.\r\nThe second line includes 中文, too.\r\nThe third line.\r\n"
 
     static func threeLinesBytes(chinese: [UInt8]) -> [UInt8] {
-        ascii("The first line includes ") + chinese + ascii(".\r\nThe second line includes ")
-            + chinese + ascii(", too.\r\nThe third line.\r\n")
+        charsetASCII("The first line includes ") + chinese + charsetASCII(".\r\nThe second line includes ")
+            + chinese + charsetASCII(", too.\r\nThe third line.\r\n")
     }
 
     /// PS3.5 Example J.2-1: LT in UTF-8; 中 = e4 b8 ad, 文 = e6 96 87.
     @Test func annexJ2UTF8LongText() throws {
         let cs = SpecificCharacterSet("ISO_IR 192")
-        let bytes = Self.threeLinesBytes(chinese: hexBytes("e4b8ad e69687"))
+        let bytes = Self.threeLinesBytes(chinese: charsetHex("e4b8ad e69687"))
         #expect(cs.decode(bytes, vr: .LT) == Self.threeLines)
         #expect(try cs.encode(Self.threeLines, vr: .LT) == bytes)
     }
 
     /// PS3.5 Example J.3-1: PN in GB18030; 王 = CDF5, 小 = D0A1, 东 = B6AB.
-    static let j3 = ascii("Wang^XiaoDong=") + hexBytes("cdf5") + ascii("^") + hexBytes("d0a1 b6ab") + ascii("=")
+    static let j3 = charsetASCII("Wang^XiaoDong=") + charsetHex("cdf5") + charsetASCII("^") + charsetHex("d0a1 b6ab") + charsetASCII("=")
 
     @Test func annexJ3GB18030PersonName() throws {
         let cs = SpecificCharacterSet("GB18030")
@@ -113,7 +113,7 @@ func ascii(_ text: String) -> [UInt8] { Array(text.utf8) }
     /// PS3.5 Example J.4-1: LT in GB18030; 中 = D6D0, 文 = CEC4.
     @Test func annexJ4GB18030LongText() throws {
         let cs = SpecificCharacterSet("GB18030")
-        let bytes = Self.threeLinesBytes(chinese: hexBytes("d6d0 cec4"))
+        let bytes = Self.threeLinesBytes(chinese: charsetHex("d6d0 cec4"))
         #expect(cs.decode(bytes, vr: .LT) == Self.threeLines)
         #expect(try cs.encode(Self.threeLines, vr: .LT) == bytes)
     }
@@ -121,9 +121,9 @@ func ascii(_ text: String) -> [UInt8] { Array(text.utf8) }
     // MARK: Annex K — GB2312 with code extensions
 
     /// PS3.5 Example K.2-1: Zhang^XiaoDong=张^小东= with "\ISO 2022 IR 58" (value padded with SPACE).
-    static let k2 = ascii("Zhang^XiaoDong=")
-        + hexBytes("1b242941 d5c5") + ascii("^")
-        + hexBytes("1b242941 d0a1 b6ab") + ascii("=")
+    static let k2 = charsetASCII("Zhang^XiaoDong=")
+        + charsetHex("1b242941 d5c5") + charsetASCII("^")
+        + charsetHex("1b242941 d0a1 b6ab") + charsetASCII("=")
 
     @Test func annexK2GB2312PersonName() throws {
         let cs = SpecificCharacterSet("\\ISO 2022 IR 58")
@@ -138,8 +138,8 @@ func ascii(_ text: String) -> [UInt8] { Array(text.utf8) }
     @Test func annexK3GB2312LongText() throws {
         let cs = SpecificCharacterSet("\\ISO 2022 IR 58")
         func line(_ number: String, _ second: String) -> (withReturn: [UInt8], without: [UInt8]) {
-            let chinese = hexBytes("1b242941 b5da") + hexBytes(second) + hexBytes("d0d0 cec4 d7d6 a1a3")
-            return (ascii(number + ".") + chinese + hexBytes("1b2842 0d0a"), ascii(number + ".") + chinese + hexBytes("0d0a"))
+            let chinese = charsetHex("1b242941 b5da") + charsetHex(second) + charsetHex("d0d0 cec4 d7d6 a1a3")
+            return (charsetASCII(number + ".") + chinese + charsetHex("1b2842 0d0a"), charsetASCII(number + ".") + chinese + charsetHex("0d0a"))
         }
         let lines = [line("1", "d2bb"), line("2", "b6fe"), line("3", "c8fd")]
         let standard = lines.flatMap(\.withReturn) + [0x20]

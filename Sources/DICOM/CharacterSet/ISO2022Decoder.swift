@@ -15,18 +15,18 @@
 // becomes U+FFFD.
 
 struct ISO2022Decoder {
-    let configuration: Configuration
+    let configuration: CharacterSetConfiguration
     let vr: VR
     let session: IconvSession
 
-    private var g0: CodeElement
-    private var g1: CodeElement?
+    private var g0: CharacterSetCodeElement
+    private var g1: CharacterSetCodeElement?
     private var output = String.UnicodeScalarView()
     /// Bytes of consecutive characters of one iconv-converted set, converted together.
     private var pending: [UInt8] = []
-    private var pendingSet: CodeElement?
+    private var pendingSet: CharacterSetCodeElement?
 
-    init(configuration: Configuration, vr: VR, session: IconvSession) {
+    init(configuration: CharacterSetConfiguration, vr: VR, session: IconvSession) {
         self.configuration = configuration
         self.vr = vr
         self.session = session
@@ -119,7 +119,7 @@ struct ISO2022Decoder {
             return end == start + 1 ? start + 1 : end
         }
         let sequence = bytes[start...end]
-        if let set = CodeElement.designated(by: sequence) {
+        if let set = CharacterSetCodeElement.designated(by: sequence) {
             switch set.area {
             case .g0: g0 = set
             case .g1: g1 = set
@@ -140,7 +140,7 @@ struct ISO2022Decoder {
         output.append(scalar)
     }
 
-    private mutating func append(_ set: CodeElement, _ bytes: [UInt8]) {
+    private mutating func append(_ set: CharacterSetCodeElement, _ bytes: [UInt8]) {
         if pendingSet != set { flush() }
         pendingSet = set
         pending.append(contentsOf: bytes)

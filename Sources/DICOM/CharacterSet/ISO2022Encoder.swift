@@ -17,15 +17,15 @@ struct ISO2022Encoder {
         let scalar: Unicode.Scalar
     }
 
-    let configuration: Configuration
+    let configuration: CharacterSetConfiguration
     let vr: VR
     let session: IconvSession
 
-    private var g0: CodeElement
-    private var g1: CodeElement?
+    private var g0: CharacterSetCodeElement
+    private var g1: CharacterSetCodeElement?
     private var output: [UInt8] = []
 
-    init(configuration: Configuration, vr: VR, session: IconvSession) {
+    init(configuration: CharacterSetConfiguration, vr: VR, session: IconvSession) {
         self.configuration = configuration
         self.vr = vr
         self.session = session
@@ -74,7 +74,7 @@ struct ISO2022Encoder {
         return output
     }
 
-    private mutating func designate(_ set: CodeElement) {
+    private mutating func designate(_ set: CharacterSetCodeElement) {
         switch set.area {
         case .g0:
             if g0 == set { return }

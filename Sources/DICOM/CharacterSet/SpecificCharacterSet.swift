@@ -46,7 +46,7 @@ public struct SpecificCharacterSet: Sendable, Hashable, CustomStringConvertible 
     /// term they resemble; a reader may warn about them.
     public let nonStandardTerms: [String]
 
-    let configuration: Configuration
+    let configuration: CharacterSetConfiguration
 
     /// Creates the character set from the raw value of (0008,0005): values separated by
     /// backslashes, padding trimmed. The first value may be empty (default repertoire).
@@ -61,14 +61,14 @@ public struct SpecificCharacterSet: Sendable, Hashable, CustomStringConvertible 
         // Trailing empty values (and so a single empty value) carry no information.
         while trimmed.last?.isEmpty == true { trimmed.removeLast() }
         self.terms = trimmed
-        let parsed = Configuration.parse(trimmed)
+        let parsed = CharacterSetConfiguration.parse(trimmed)
         self.configuration = parsed.configuration
         self.unknownTerms = parsed.unknown
         self.nonStandardTerms = parsed.nonStandard
     }
 
     /// Whether this is the default repertoire, ISO-IR 6 (ASCII) without code extensions.
-    public var isDefault: Bool { configuration == Configuration.defaultRepertoire }
+    public var isDefault: Bool { configuration == CharacterSetConfiguration.defaultRepertoire }
 
     /// Decodes the bytes of a value of the given VR. Lossless for valid input; bytes that are
     /// not valid in the character set become U+FFFD. Never traps, whatever the input.
@@ -76,7 +76,7 @@ public struct SpecificCharacterSet: Sendable, Hashable, CustomStringConvertible 
     public func decode(_ bytes: some Collection<UInt8>, vr: VR) -> String {
         let bytes = Array(bytes)
         if bytes.isEmpty { return "" }
-        let configuration = vr.usesSpecificCharacterSet ? self.configuration : Configuration.defaultRepertoire
+        let configuration = vr.usesSpecificCharacterSet ? self.configuration : CharacterSetConfiguration.defaultRepertoire
         if configuration.readsASCIIAsIs, bytes.allSatisfy({ $0 < 0x80 && $0 != 0x1B }) {
             // The common case: plain ASCII means the same in every set whose G0 is ISO-IR 6.
             return String(decoding: bytes, as: UTF8.self)
@@ -99,7 +99,7 @@ public struct SpecificCharacterSet: Sendable, Hashable, CustomStringConvertible 
     /// character cannot be represented in this character set.
     public func encode(_ string: String, vr: VR) throws(DICOMError) -> [UInt8] {
         if string.isEmpty { return [] }
-        let configuration = vr.usesSpecificCharacterSet ? self.configuration : Configuration.defaultRepertoire
+        let configuration = vr.usesSpecificCharacterSet ? self.configuration : CharacterSetConfiguration.defaultRepertoire
         if configuration.readsASCIIAsIs, string.utf8.allSatisfy({ $0 < 0x80 && $0 != 0x1B }) {
             return Array(string.utf8)
         }

@@ -25,7 +25,7 @@
 // 07/14 is OVERLINE.
 
 /// A graphic character set that can be designated to G0 or G1 (PS3.3 Tables C.12-3 and C.12-4).
-enum CodeElement: Sendable, Hashable, CaseIterable {
+enum CharacterSetCodeElement: Sendable, Hashable, CaseIterable {
     case isoIR6, isoIR14, isoIR13
     case isoIR100, isoIR101, isoIR109, isoIR110, isoIR126, isoIR127, isoIR138, isoIR144, isoIR148, isoIR166, isoIR203
     case isoIR87, isoIR159, isoIR149, isoIR58
@@ -73,7 +73,7 @@ enum CodeElement: Sendable, Hashable, CaseIterable {
     }
 
     /// The set a complete escape sequence designates, if it is one of DICOM's.
-    static func designated(by sequence: ArraySlice<UInt8>) -> CodeElement? {
+    static func designated(by sequence: ArraySlice<UInt8>) -> CharacterSetCodeElement? {
         allCases.first { $0.escapeSequence.elementsEqual(sequence) }
     }
 
@@ -126,7 +126,7 @@ enum CodeElement: Sendable, Hashable, CaseIterable {
 
 // MARK: - Decoding and encoding of single characters
 
-extension CodeElement {
+extension CharacterSetCodeElement {
     static let yenSign: Unicode.Scalar = "\u{00A5}"
     static let overline: Unicode.Scalar = "\u{203E}"
 
@@ -139,8 +139,8 @@ extension CodeElement {
             return byte < 0x80 ? Unicode.Scalar(byte) : nil
         case .isoIR14:
             guard byte < 0x80 else { return nil }
-            if byte == 0x5C { return backslashIsDelimiter ? "\\" : CodeElement.yenSign }
-            if byte == 0x7E { return CodeElement.overline }
+            if byte == 0x5C { return backslashIsDelimiter ? "\\" : CharacterSetCodeElement.yenSign }
+            if byte == 0x7E { return CharacterSetCodeElement.overline }
             return Unicode.Scalar(byte)
         case .isoIR13:
             // JIS X 0201 katakana 0xA1...0xDF are the half-width forms U+FF61...U+FF9F.
@@ -159,8 +159,8 @@ extension CodeElement {
         case .isoIR6:
             return v < 0x80 ? [UInt8(v)] : nil
         case .isoIR14:
-            if scalar == CodeElement.yenSign { return backslashIsDelimiter ? nil : [0x5C] }
-            if scalar == CodeElement.overline { return [0x7E] }
+            if scalar == CharacterSetCodeElement.yenSign { return backslashIsDelimiter ? nil : [0x5C] }
+            if scalar == CharacterSetCodeElement.overline { return [0x7E] }
             if v == 0x5C || v == 0x7E || v >= 0x80 { return nil }
             return [UInt8(v)]
         case .isoIR13:
