@@ -30,6 +30,7 @@ public struct MessageBuilder: Sendable {
         header.append(encoding.field)
         header.append(contentsOf: encoding.msh2)
         header.append(encoding.field)
+        header.append(0x0D)
         var m = try Message(header)
         // Encoding for the header values uses the declared charset, so set MSH-18 first.
         if let characterSet { try m.set("MSH-18", to: characterSet) }
