@@ -136,18 +136,21 @@ public struct HL7Batch: Sendable {
     /// The batch file's bytes: identical to the input when parsed and unmodified. Segments that were
     /// built (not parsed) are terminated with CR.
     public func serialized() -> [UInt8] {
-        var out = leading
-        func add(_ b: [UInt8]) {
-            out.append(contentsOf: b)
-            if let last = b.last, last != 0x0D && last != 0x0A { out.append(0x0D) }
-        }
-        if let header { add(header.bytes) }
+        var parts: [[UInt8]] = []
+        if let header { parts.append(header.bytes) }
         for b in batches {
-            if let h = b.header { add(h.bytes) }
-            for m in b.messages { add(m.bytes) }
-            if let t = b.trailer { add(t) }
+            if let h = b.header { parts.append(h.bytes) }
+            for m in b.messages { parts.append(m.bytes) }
+            if let t = b.trailer { parts.append(t) }
         }
-        if let trailer { add(trailer) }
+        if let trailer { parts.append(trailer) }
+        var out = leading
+        for (i, p) in parts.enumerated() {
+            out.append(contentsOf: p)
+            // A part without terminator gets one only when something follows it, so that a parsed
+            // file whose last segment has no terminator round-trips unchanged.
+            if i + 1 < parts.count, let last = p.last, last != 0x0D && last != 0x0A { out.append(0x0D) }
+        }
         return out
     }
 

@@ -74,4 +74,12 @@ import Testing
         let afterFTS = Array("MSH|^~\\&|A|B|C|D|2026||ADT^A01|G|P|2.5\rFTS|1\rMSH|^~\\&|A|B|C|D|2026||ADT^A01|H|P|2.5\r".utf8)
         #expect { try HL7Batch(afterFTS) } throws: { ($0 as? HL7Error)?.code == .invalidBatch }
     }
+
+    /// Found by the fuzzer: a file whose last segment has no terminator gained a CR when serialized.
+    @Test func fileWithoutFinalTerminatorRoundTrips() throws {
+        let bytes = Array("MSH|^~\\&|A|B|C|D|2026||ADT^A01|G|P|2.5\rZDN|^&~".utf8)
+        #expect(try HL7Batch(bytes).serialized() == bytes)
+        let two = Array("MSH|^~\\&|A|B|C|D|2026||ADT^A01|G|P|2.5\rMSH|^~\\&|A|B|C|D|2026||ADT^A01|H|P|2.5".utf8)
+        #expect(try HL7Batch(two).serialized() == two)
+    }
 }
