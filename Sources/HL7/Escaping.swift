@@ -101,16 +101,20 @@ public enum Escaping {
     /// When `preservingFormatting` is true, formatting escapes already present in the text
     /// (`\.br\`, `\H\`, `\N\`, `\Z…\`…) are copied as they are, so text read with ``decode(_:encoding:)``
     /// round-trips.
+    ///
+    /// When MSH-2 defines no escape character nothing can be escaped and the bytes are returned as
+    /// they are; ``Message/set(_:to:)-(HL7Path,_)`` refuses values that would then break the structure.
     public static func encode(_ value: some Collection<UInt8>, encoding e: EncodingCharacters, preservingFormatting: Bool = true) -> [UInt8] {
         let v = Array(value)
+        guard e.hasEscape else { return v }
         var out: [UInt8] = []
         out.reserveCapacity(v.count + 8)
-        let esc = e.hasEscape ? e.escape : 0x5C
+        let esc = e.escape
         func seq(_ body: [UInt8]) { out.append(esc); out.append(contentsOf: body); out.append(esc) }
         var i = 0
         while i < v.count {
             let c = v[i]
-            if c == esc && e.hasEscape && preservingFormatting, let end = formattingEscapeEnd(v, i, esc) {
+            if c == esc && preservingFormatting, let end = formattingEscapeEnd(v, i, esc) {
                 out.append(contentsOf: v[i ... end]); i = end + 1; continue
             }
             if c == 0x1B {

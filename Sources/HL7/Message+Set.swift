@@ -15,8 +15,15 @@ extension Message {
         p.repetition = p.repetition ?? 1
         p.component = p.component ?? 1
         p.subcomponent = p.subcomponent ?? 1
-        let raw = Escaping.encode(try characterSet.encode(value), encoding: encoding)
-        try replace(p, with: raw)
+        let bytes = try characterSet.encode(value)
+        if !encoding.hasEscape {
+            let e = encoding
+            if let bad = bytes.firstIndex(where: { $0 == e.field || $0 == e.component || $0 == e.repetition || $0 == e.subcomponent || $0 == 0x0D || $0 == 0x0A }) {
+                throw HL7Error(.invalidValue, "the value holds a delimiter or line break at character \(bad + 1) and MSH-2 defines no escape character",
+                               segment: path.segment, field: path.field)
+            }
+        }
+        try replace(p, with: Escaping.encode(bytes, encoding: encoding))
     }
 
     /// Sets the value at a path given as text (see ``set(_:to:)-(HL7Path,_)``).
@@ -117,15 +124,18 @@ extension Message {
             r = end ..< end
             prefix.append(contentsOf: repeatElement(encoding.field, count: f - index.fieldCount(s)))
         }
-        func descend(_ d: UInt8, _ n: Int?) {
+        func descend(_ d: UInt8, _ n: Int?) throws(HL7Error) {
             guard let n else { return }
+            if n > 1 && d == encoding.field {
+                throw HL7Error(.invalidPath, "\(path) needs a delimiter that MSH-2 does not define", segment: path.segment, field: f)
+            }
             let (pr, missing) = ER7Split.locate(bytes, r, d, n)
             r = pr
             if missing > 0 { prefix.append(contentsOf: repeatElement(d, count: missing)) }
         }
-        descend(encoding.repetition, path.repetition ?? ((path.component ?? path.subcomponent) != nil ? 1 : nil))
-        descend(encoding.component, path.component ?? (path.subcomponent != nil ? 1 : nil))
-        descend(encoding.subcomponent, path.subcomponent)
+        try descend(encoding.repetition, path.repetition ?? ((path.component ?? path.subcomponent) != nil ? 1 : nil))
+        try descend(encoding.component, path.component ?? (path.subcomponent != nil ? 1 : nil))
+        try descend(encoding.subcomponent, path.subcomponent)
         try splice(r, prefix + raw)
     }
 

@@ -95,6 +95,19 @@ import Testing
         #expect { try m.set("PID", to: "x") } throws: { ($0 as? HL7Error)?.code == .invalidPath }
     }
 
+    /// Found by the fuzzer: with MSH-2 = "^" only, setting a repetition inserted field separators.
+    @Test func setRefusesLevelsAndCharactersTheDelimitersCannotExpress() throws {
+        var m = try Message(Array("MSH|^|A|B|C|D|2026||ADT^A01|X|P|2.3\rPID|1\r".utf8))
+        #expect { try m.set("ZFZ-3(2).2", to: "v") } throws: { ($0 as? HL7Error)?.code == .invalidPath }
+        #expect { try m.set("PID-3.1.2", to: "v") } throws: { ($0 as? HL7Error)?.code == .invalidPath }
+        #expect { try m.set("PID-3.2", to: "a^b") } throws: { ($0 as? HL7Error)?.code == .invalidValue }
+        #expect { try m.set("PID-3.2", to: "a\rb") } throws: { ($0 as? HL7Error)?.code == .invalidValue }
+        // Characters that are not delimiters here are plain text.
+        try m.set("PID-3.2", to: "a~b&c\\d")
+        #expect(m["PID-3.2"] == "a~b&c\\d")
+        #expect(m.er7(at: "PID") == "PID|1||^a~b&c\\d")
+    }
+
     @Test func removeAndAppendSegments() throws {
         var m = try Fixtures.message("adt_zsegments.hl7")
         try m.removeSegment("ZPI")
