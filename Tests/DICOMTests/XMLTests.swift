@@ -53,6 +53,97 @@ private func expectWellFormed(_ xml: String, sourceLocation: SourceLocation = #_
     #expect(r.status == 0, "not well-formed: \(r.err)", sourceLocation: sourceLocation)
 }
 
+/// PS3.19 §A.1.6's schema (given there in RELAX NG compact syntax), in RELAX NG's XML syntax for
+/// xmllint. One addition: the optional xml:space attribute on the root, which Table A.1.5-1
+/// requires but the compact schema leaves undeclared.
+private let nativeModelSchema = """
+    <?xml version="1.0" encoding="UTF-8"?>
+    <grammar xmlns="http://relaxng.org/ns/structure/1.0" ns="http://dicom.nema.org/PS3.19/models/NativeDICOM"
+             datatypeLibrary="http://www.w3.org/2001/XMLSchema-datatypes">
+      <start>
+        <element name="NativeDicomModel">
+          <optional><attribute name="xml:space" ns="http://www.w3.org/XML/1998/namespace"><value>preserve</value></attribute></optional>
+          <ref name="DicomDataSet"/>
+        </element>
+      </start>
+      <define name="DicomDataSet"><zeroOrMore><ref name="DicomAttribute"/></zeroOrMore></define>
+      <define name="DicomAttribute">
+        <element name="DicomAttribute">
+          <ref name="Tag"/><ref name="VR"/>
+          <optional><ref name="Keyword"/></optional>
+          <optional><ref name="PrivateCreator"/></optional>
+          <optional>
+            <choice>
+              <ref name="BulkData"/>
+              <oneOrMore><ref name="Value"/></oneOrMore>
+              <oneOrMore><ref name="Item"/></oneOrMore>
+              <oneOrMore><ref name="PersonName"/></oneOrMore>
+              <ref name="InlineBinary"/>
+            </choice>
+          </optional>
+        </element>
+      </define>
+      <define name="BulkData"><element name="BulkData"><choice><ref name="UUID"/><ref name="URI"/></choice></element></define>
+      <define name="Value"><element name="Value"><ref name="Number"/><data type="string"/></element></define>
+      <define name="InlineBinary"><element name="InlineBinary"><data type="base64Binary"/></element></define>
+      <define name="Item"><element name="Item"><ref name="Number"/><ref name="DicomDataSet"/></element></define>
+      <define name="PersonName">
+        <element name="PersonName">
+          <ref name="Number"/>
+          <optional><element name="Alphabetic"><ref name="NameComponents"/></element></optional>
+          <optional><element name="Ideographic"><ref name="NameComponents"/></element></optional>
+          <optional><element name="Phonetic"><ref name="NameComponents"/></element></optional>
+        </element>
+      </define>
+      <define name="NameComponents">
+        <optional><element name="FamilyName"><data type="string"/></element></optional>
+        <optional><element name="GivenName"><data type="string"/></element></optional>
+        <optional><element name="MiddleName"><data type="string"/></element></optional>
+        <optional><element name="NamePrefix"><data type="string"/></element></optional>
+        <optional><element name="NameSuffix"><data type="string"/></element></optional>
+      </define>
+      <define name="Keyword"><attribute name="keyword"><data type="token"/></attribute></define>
+      <define name="Tag">
+        <attribute name="tag"><data type="string"><param name="minLength">8</param><param name="maxLength">8</param><param name="pattern">[0-9A-F]{8}</param></data></attribute>
+      </define>
+      <define name="VR">
+        <attribute name="vr">
+          <choice>
+            <value>AE</value><value>AS</value><value>AT</value><value>CS</value><value>DA</value><value>DS</value>
+            <value>DT</value><value>FL</value><value>FD</value><value>IS</value><value>LO</value><value>LT</value>
+            <value>OB</value><value>OD</value><value>OF</value><value>OL</value><value>OV</value><value>OW</value>
+            <value>PN</value><value>SH</value><value>SL</value><value>SQ</value><value>SS</value><value>ST</value>
+            <value>SV</value><value>TM</value><value>UC</value><value>UI</value><value>UL</value><value>UN</value>
+            <value>UR</value><value>US</value><value>UT</value><value>UV</value>
+          </choice>
+        </attribute>
+      </define>
+      <define name="PrivateCreator"><attribute name="privateCreator"><data type="string"/></attribute></define>
+      <define name="UUID"><attribute name="uuid"><data type="string"/></attribute></define>
+      <define name="URI"><attribute name="uri"><data type="anyURI"/></attribute></define>
+      <define name="Number"><attribute name="number"><data type="positiveInteger"/></attribute></define>
+    </grammar>
+    """
+
+/// Validates against the schema with xmllint, where it is installed (package libxml2-utils; an
+/// optional peer: .ci/run does not install it).
+private func expectValid(_ xml: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    guard let probe = run(["xmllint", "--version"]), probe.status == 0 else { return }
+    let dir = FileManager.default.temporaryDirectory
+    let schemaURL = dir.appendingPathComponent("nativedicom-\(UUID().uuidString).rng")
+    let docURL = dir.appendingPathComponent("nativedicom-\(UUID().uuidString).xml")
+    defer { try? FileManager.default.removeItem(at: schemaURL); try? FileManager.default.removeItem(at: docURL) }
+    do {
+        try Data(nativeModelSchema.utf8).write(to: schemaURL)
+        try Data(xml.utf8).write(to: docURL)
+    } catch {
+        Issue.record("cannot write temporary files: \(error)", sourceLocation: sourceLocation)
+        return
+    }
+    guard let r = run(["xmllint", "--noout", "--relaxng", schemaURL.path, docURL.path]) else { return }
+    #expect(r.status == 0, "not valid against PS3.19 §A.1.6: \(r.err.prefix(2000))", sourceLocation: sourceLocation)
+}
+
 /// The data set without group lengths, which the Native DICOM Model leaves out (PS3.19 §A.1.1).
 private func withoutGroupLengths(_ ds: DataSet) -> DataSet {
     var copy = ds
@@ -180,6 +271,16 @@ private func sampleDataSet() throws -> DataSet {
         #expect(!xml.contains("keyword=\"PrivateCreator\""))
         expectWellFormed(xml)
         expectWellFormed(try sampleDataSet().xmlString())
+        expectValid(try sampleDataSet().xmlString(options: DICOMXMLOptions(declaresNamespace: true)))
+    }
+
+    @Test func namespaceDeclarationIsOptional() throws {
+        var ds = DataSet()
+        try ds.set(.patientID, vr: .LO, strings: ["42"])
+        let xml = try ds.xmlString(options: DICOMXMLOptions(prettyPrinted: false, declaresNamespace: true))
+        #expect(xml.hasPrefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<NativeDicomModel xmlns=\"http://dicom.nema.org/PS3.19/models/NativeDICOM\" xml:space=\"preserve\"><DicomAttribute"))
+        #expect(try DataSet(xml: xml).string(.patientID) == "42")
+        expectValid(xml)
     }
 
     @Test func prettyPrintingIndentsByLevel() throws {
@@ -457,6 +558,7 @@ private func sampleDataSet() throws -> DataSet {
         #expect(try back.jsonString() == withoutGroupLengths(file.dataSet).jsonString())
         #expect(try back.xmlString() == xml)
         expectWellFormed(xml)
+        expectValid(try file.dataSet.xmlString(options: DICOMXMLOptions(declaresNamespace: true)))
     }
 
     @Test func fileBulkDataURIsReadBack() throws {

@@ -12,9 +12,16 @@ public struct DICOMXMLOptions: Sendable {
     /// Returns the BulkData uri to write for a binary element instead of its InlineBinary;
     /// `nil` (the default, or a nil result) writes the value inline.
     public var bulkDataURI: (@Sendable (DataElement) -> String?)?
+    /// Declare the schema's default namespace (PS3.19 §A.1.6) on the root element. Off by
+    /// default, as DCMTK's dcm2xml and dcm4che write the model; `DataSet(xml:)` reads both forms.
+    public var declaresNamespace: Bool = false
 
-    public init(prettyPrinted: Bool = true, bulkDataURI: (@Sendable (DataElement) -> String?)? = nil) {
+    /// The default namespace of the Native DICOM Model schema (PS3.19 §A.1.6).
+    public static let namespace = "http://dicom.nema.org/PS3.19/models/NativeDICOM"
+
+    public init(prettyPrinted: Bool = true, declaresNamespace: Bool = false, bulkDataURI: (@Sendable (DataElement) -> String?)? = nil) {
         self.prettyPrinted = prettyPrinted
+        self.declaresNamespace = declaresNamespace
         self.bulkDataURI = bulkDataURI
     }
 
@@ -36,7 +43,9 @@ extension DataSet {
     /// PS3.19 defines no escape for them, and dropping them silently would change the data.
     public func xmlString(options: DICOMXMLOptions = DICOMXMLOptions()) throws(DICOMError) -> String {
         var writer = NativeModelWriter(options: options)
-        writer.out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<NativeDicomModel xml:space=\"preserve\">"
+        writer.out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<NativeDicomModel"
+        if options.declaresNamespace { writer.out += " xmlns=\"\(DICOMXMLOptions.namespace)\"" }
+        writer.out += " xml:space=\"preserve\">"
         try writer.write(self, level: 1)
         writer.newline(0)
         writer.out += "</NativeDicomModel>\n"
