@@ -389,6 +389,40 @@ private func sampleDataSet() throws -> DataSet {
         #expect(try f[1].load() == [0xFF, 0xD8, 0xFF, 0xD9])
     }
 
+    @Test func duplicatePrivateCreatorsKeepTheirBlocks() throws {
+        // Two blocks reserved under one name (seen in the wild): gggg00ee would make their
+        // elements fall together, so they keep the block in the tag, with the privateCreator.
+        var ds = DataSet()
+        try ds.set(Tag(0x0029, 0x0010), vr: .LO, strings: ["SIEMENS CSA HEADER"])
+        try ds.set(Tag(0x0029, 0x0011), vr: .LO, strings: ["SIEMENS CSA HEADER"])
+        try ds.set(Tag(0x0029, 0x1008), vr: .CS, strings: ["IMAGE NUM 4"])
+        try ds.set(Tag(0x0029, 0x1108), vr: .CS, strings: ["MR"])
+        let xml = try ds.xmlString(options: DICOMXMLOptions(prettyPrinted: false))
+        #expect(xml.contains(#"<DicomAttribute tag="00291008" vr="CS" privateCreator="SIEMENS CSA HEADER">"#))
+        #expect(xml.contains(#"<DicomAttribute tag="00291108" vr="CS" privateCreator="SIEMENS CSA HEADER">"#))
+        let back = try DataSet(xml: xml)
+        #expect(back.string(Tag(0x0029, 0x1008)) == "IMAGE NUM 4")
+        #expect(back.string(Tag(0x0029, 0x1108)) == "MR")
+        #expect(try back.jsonString() == ds.jsonString())
+        // A private element whose block has no creator keeps its whole tag and gets no privateCreator.
+        var orphan = DataSet()
+        try orphan.set(Tag(0x0011, 0x1010), vr: .LO, strings: ["orphan"])
+        let orphanXML = try orphan.xmlString(options: DICOMXMLOptions(prettyPrinted: false))
+        #expect(orphanXML.contains(#"<DicomAttribute tag="00111010" vr="LO"><Value number="1">orphan</Value></DicomAttribute>"#))
+        #expect(try DataSet(xml: orphanXML).string(Tag(0x0011, 0x1010)) == "orphan")
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func largeBinaryValuesRoundTrip() throws {
+        var ds = DataSet()
+        let pixels = (0..<(4 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        ds.set(.pixelData, vr: .OW, bytes: pixels)
+        let xml = try ds.xmlString()
+        #expect(xml.count > 5_500_000)
+        let back = try DataSet(xml: xml)
+        #expect(try back.bytes(.pixelData) == pixels)
+    }
+
     @Test func personNameEdgesSurvive() throws {
         for name in ["Doe", "Doe^John^Q^Dr.^Jr.", "=山田^太郎", "==やまだ", "Doe=", "^John", "Doe^^^^", "A^B^C^D^E^F"] {
             var ds = DataSet()

@@ -296,13 +296,22 @@ enum XMLDocument {
                     } else if c == 0x0D {
                         textBuffer.append(0x0A)
                         advance(i + 1 < b.count && b[i + 1] == 0x0A ? 2 : 1)
-                    } else {
+                    } else if c == UInt8(ascii: ">") || c == 0x0A {
                         if c == UInt8(ascii: ">"), i >= 2, b[i - 1] == UInt8(ascii: "]"), b[i - 2] == UInt8(ascii: "]") {
                             throw fail("\"]]>\" in character data")
                         }
                         if c == 0x0A { line += 1 }
                         textBuffer.append(c)
                         i += 1
+                    } else {
+                        // A run of plain characters at once (base64 of large values is long).
+                        let start = i
+                        while i < b.count {
+                            let d = b[i]
+                            if d == UInt8(ascii: "<") || d == UInt8(ascii: "&") || d == UInt8(ascii: ">") || d == 0x0A || d == 0x0D { break }
+                            i += 1
+                        }
+                        textBuffer.append(contentsOf: b[start..<i])
                     }
                 }
             }
