@@ -26,6 +26,7 @@ extension DICOMCommand {
 
         @Argument(help: "Files to dump.") var files: [String]
         @Flag(help: "Print the DICOM JSON model (PS3.18 Annex F).") var json = false
+        @Flag(help: "Print the Native DICOM Model XML (PS3.19 Annex A).") var xml = false
         @Flag(name: .customLong("no-pixel-data"), help: "Stop reading before Pixel Data.") var headerOnly = false
         @Flag(help: "Do not print the file meta information.") var noMeta = false
         @Flag(help: "Print warnings about non-conformant data.") var warnings = false
@@ -47,10 +48,12 @@ extension DICOMCommand {
                     failed = true
                     continue
                 }
-                if files.count > 1 && !json { print("# \(path)") }
+                if files.count > 1 && !json && !xml { print("# \(path)") }
                 var out = ""
                 if json {
                     out = try file.dataSet.jsonString(bulkDataURIPrefix: nil)
+                } else if xml {
+                    out = try file.dataSet.xmlString()
                 } else {
                     if !noMeta {
                         out += "# File meta information (\(file.transferSyntax))\n"
