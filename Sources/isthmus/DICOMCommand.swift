@@ -10,12 +10,6 @@ struct DICOMCommand: AsyncParsableCommand {
     )
 }
 
-/// Writes to standard error.
-func printError(_ s: String) {
-    var line = s
-    if !line.hasSuffix("\n") { line += "\n" }
-    FileHandle.standardError.write(Data(line.utf8))
-}
 
 extension DICOMCommand {
     struct Dump: ParsableCommand {

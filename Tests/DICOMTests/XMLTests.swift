@@ -5,7 +5,6 @@ import Foundation
 import Testing
 @testable import DICOM
 
-private typealias Tag = DICOM.Tag
 
 /// Runs a program; nil if it cannot be started.
 private func run(_ arguments: [String], stdin: String? = nil) -> (status: Int32, out: Data, err: String)? {
