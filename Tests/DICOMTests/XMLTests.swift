@@ -514,6 +514,7 @@ private func sampleDataSet() throws -> DataSet {
         ("<NativeDicomModel><DicomAttribute tag=\"00100020\" vr=\"LO\"><Value>x</Value></DicomAttribute></NativeDicomModel>", "no number"),
         ("<NativeDicomModel><DicomAttribute tag=\"00100020\" vr=\"LO\"><Value number=\"1\">a\\b</Value></DicomAttribute></NativeDicomModel>", "delimiter"),
         ("<NativeDicomModel><DicomAttribute tag=\"00081115\" vr=\"SQ\"><Value number=\"1\">x</Value></DicomAttribute></NativeDicomModel>", "SQ"),
+        ("<NativeDicomModel><DicomAttribute tag=\"00104000\" vr=\"LT\"><Value number=\"1\">a</Value><Value number=\"2\">b</Value></DicomAttribute></NativeDicomModel>", "single value"),
         ("<NativeDicomModel><DicomAttribute tag=\"00100020\" vr=\"LO\"><Item number=\"1\"/></DicomAttribute></NativeDicomModel>", "only SQ"),
         ("<NativeDicomModel><DicomAttribute tag=\"00280010\" vr=\"US\"><Value number=\"1\">70000</Value></DicomAttribute></NativeDicomModel>", "does not fit"),
         ("<NativeDicomModel><DicomAttribute tag=\"00280010\" vr=\"US\"><Value number=\"1\">ten</Value></DicomAttribute></NativeDicomModel>", "not an integer"),
