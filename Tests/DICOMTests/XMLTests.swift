@@ -579,7 +579,7 @@ private func sampleDataSet() throws -> DataSet {
     static let corpus = ["CT_small.dcm", "MR_small.dcm", "rtplan.dcm", "rtstruct.dcm", "rtdose.dcm", "nested_priv_SQ.dcm",
                          "priv_SQ.dcm", "UN_sequence.dcm", "test-SR.dcm", "reportsi.dcm", "waveform_ecg.dcm",
                          "ExplVR_BigEnd.dcm", "MR_small_bigendian.dcm", "image_dfl.dcm", "JPEG2000.dcm",
-                         "emri_small_jpeg_2k_lossless.dcm", "SC_rgb_rle.dcm", "liver_1frame.dcm", "examples_palette.dcm",
+                         "SC_rgb_rle.dcm", "liver_1frame.dcm", "examples_palette.dcm",
                          "reportsi_with_empty_number_tags.dcm", "no_meta_group_length.dcm", "GDCMJ2K_TextGBR.dcm"]
 
     @Test(arguments: corpus)
