@@ -513,6 +513,7 @@ private func sampleDataSet() throws -> DataSet {
         ("<NativeDicomModel><DicomAttribute tag=\"00100020\" vr=\"LO\"><Value>x</Value></DicomAttribute></NativeDicomModel>", "no number"),
         ("<NativeDicomModel><DicomAttribute tag=\"00100020\" vr=\"LO\"><Value number=\"1\">a\\b</Value></DicomAttribute></NativeDicomModel>", "delimiter"),
         ("<NativeDicomModel><DicomAttribute tag=\"00081115\" vr=\"SQ\"><Value number=\"1\">x</Value></DicomAttribute></NativeDicomModel>", "SQ"),
+        ("<NativeDicomModel><DicomAttribute tag=\"00104000\" vr=\"LT\"><Value number=\"1\">a</Value><Value number=\"2\">b</Value></DicomAttribute></NativeDicomModel>", "single value"),
         ("<NativeDicomModel><DicomAttribute tag=\"00100020\" vr=\"LO\"><Item number=\"1\"/></DicomAttribute></NativeDicomModel>", "only SQ"),
         ("<NativeDicomModel><DicomAttribute tag=\"00280010\" vr=\"US\"><Value number=\"1\">70000</Value></DicomAttribute></NativeDicomModel>", "does not fit"),
         ("<NativeDicomModel><DicomAttribute tag=\"00280010\" vr=\"US\"><Value number=\"1\">ten</Value></DicomAttribute></NativeDicomModel>", "not an integer"),
@@ -577,7 +578,7 @@ private func sampleDataSet() throws -> DataSet {
     static let corpus = ["CT_small.dcm", "MR_small.dcm", "rtplan.dcm", "rtstruct.dcm", "rtdose.dcm", "nested_priv_SQ.dcm",
                          "priv_SQ.dcm", "UN_sequence.dcm", "test-SR.dcm", "reportsi.dcm", "waveform_ecg.dcm",
                          "ExplVR_BigEnd.dcm", "MR_small_bigendian.dcm", "image_dfl.dcm", "JPEG2000.dcm",
-                         "emri_small_jpeg_2k_lossless.dcm", "SC_rgb_rle.dcm", "liver_1frame.dcm", "examples_palette.dcm",
+                         "SC_rgb_rle.dcm", "liver_1frame.dcm", "examples_palette.dcm",
                          "reportsi_with_empty_number_tags.dcm", "no_meta_group_length.dcm", "GDCMJ2K_TextGBR.dcm"]
 
     @Test(arguments: corpus)

@@ -372,7 +372,7 @@ extension DataSet {
         var slots = [XMLElement?](repeating: nil, count: nodes.count)
         for n in nodes {
             guard let s = n[attribute: "number"] else { throw xmlError(n, "<\(n.name)> has no number", tag: tag) }
-            guard let k = Int(s), k >= 1, k <= nodes.count, slots[k - 1] == nil else {
+            guard let k = Int(trimmedSpace(s)), k >= 1, k <= nodes.count, slots[k - 1] == nil else {
                 throw xmlError(n, "<\(n.name) number=\"\(s)\">: numbers must run from 1 to \(nodes.count) without repeats", tag: tag)
             }
             slots[k - 1] = n
@@ -519,7 +519,11 @@ extension DataSet {
             }
             set(DataElement(tag: tag, vr: vr, bytes: []))
         default:
-            if vr.allowsMultipleValues { try DataSet.checkNoDelimiter(texts, node: node, tag: tag) }
+            if vr.allowsMultipleValues {
+                try DataSet.checkNoDelimiter(texts, node: node, tag: tag)
+            } else if texts.count > 1 {
+                throw DataSet.xmlError(values[1], "\(vr) has a single value, not \(texts.count)", tag: tag)
+            }
             try set(tag, vr: vr, strings: texts, checkingLength: false)
         }
     }
