@@ -70,6 +70,20 @@ import Testing
         #expect(ref.offset == 100 && ref.length == 200)
     }
 
+    @Test func unicodeDocumentsWithoutCharacterSetBecomeUTF8() throws {
+        let fromJSON = try DataSet(json: #"{"00100010":{"vr":"PN","Value":[{"Alphabetic":"Müller^Jürgen"}]}}"#)
+        #expect(fromJSON.string(.specificCharacterSet) == "ISO_IR 192")
+        #expect(try fromJSON.bytes(.patientName)?.prefix(7) == Array("Müller".utf8))
+        let xml = #"<NativeDicomModel><DicomAttribute tag="00100010" vr="PN"><PersonName number="1"><Alphabetic><FamilyName>山田</FamilyName></Alphabetic></PersonName></DicomAttribute></NativeDicomModel>"#
+        let fromXML = try DataSet(xml: xml)
+        #expect(fromXML.string(.specificCharacterSet) == "ISO_IR 192")
+        #expect(fromXML.string(.patientName) == "山田")
+        // A declared set that cannot hold the text is an error, not a silent switch.
+        #expect(throws: DICOMError.self) {
+            try DataSet(json: #"{"00080005":{"vr":"CS","Value":["ISO_IR 100"]},"00100010":{"vr":"PN","Value":[{"Alphabetic":"山田"}]}}"#)
+        }
+    }
+
     @Test func rejectsMalformedDocuments() {
         for bad in ["[1]", "{\"0010\":{\"vr\":\"PN\"}}", "{\"00100010\":{\"vr\":\"XX\"}}", "{\"00100010\":{}}",
                     "{\"00100010\":{\"vr\":\"PN\",\"Value\":[1]}}", "{\"00280010\":{\"vr\":\"US\",\"Value\":[\"x\"]}}",

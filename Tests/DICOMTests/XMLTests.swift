@@ -425,6 +425,7 @@ private func sampleDataSet() throws -> DataSet {
     @Test func personNameEdgesSurvive() throws {
         for name in ["Doe", "Doe^John^Q^Dr.^Jr.", "=山田^太郎", "==やまだ", "Doe=", "^John", "Doe^^^^", "A^B^C^D^E^F"] {
             var ds = DataSet()
+            try ds.set(.specificCharacterSet, string: "ISO_IR 192")
             try ds.set(.patientName, vr: .PN, strings: [name])
             let back = try DataSet(xml: ds.xmlString())
             #expect(back.string(.patientName) == name, "\(name)")

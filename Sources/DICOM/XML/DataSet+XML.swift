@@ -293,7 +293,15 @@ extension DataSet {
         guard root.name == "NativeDicomModel" else {
             throw DICOMError(.invalidDocument, "XML line \(root.line): the root element is <\(root.name)>, not <NativeDicomModel>")
         }
-        try self.init(xmlElement: root, characterSet: .default, depth: 0)
+        do {
+            try self.init(xmlElement: root, characterSet: .default, depth: 0)
+        } catch where error.code == .characterSet {
+            // XML text is Unicode: without Specific Character Set, non-ASCII text means UTF-8.
+            let declared = root.children.contains { $0.name == "DicomAttribute" && $0.attributes.contains { $0.name == "tag" && $0.value.uppercased() == "00080005" } }
+            guard !declared else { throw error }
+            try self.init(xmlElement: root, characterSet: SpecificCharacterSet("ISO_IR 192"), depth: 0)
+            try set(.specificCharacterSet, string: "ISO_IR 192")
+        }
     }
 
     init(xmlElement node: XMLElement, characterSet inherited: SpecificCharacterSet, depth: Int) throws(DICOMError) {
