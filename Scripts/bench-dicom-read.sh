@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# DICOM read benchmark: Isthmus against DCMTK dcmdump and pydicom, in one run.
+#
+#   Scripts/bench-dicom-read.sh [--runs N] [--count FILES] [--batch N] [--iterations N]
+#
+# 1. Builds `isthmus` in release (scratch path .build-release, so debug builds are untouched).
+# 2. Generates the corpus once with Scripts/make-dicom-bench-corpus.py into Benchmarks/.corpus/
+#    (git-ignored; regenerated when the generator, the file count or the pydicom version changes).
+# 3. Times header reads of every corpus file and full reads of the 60 MB multi-frame file, each
+#    measurement `--runs` times (default 3), and prints the medians and the Isthmus/peer ratios.
+#    See docs/benchmarks.md for what each row measures.
+#
+# Environment: DCMDUMP (default /usr/bin/dcmdump, called by absolute path because pip's
+# pynetdicom installs scripts with DCMTK's names), PYTHON (default python3).
+set -euo pipefail
+
+runs=3
+count=1000
+batch=1000
+iterations=10
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --runs) runs=$2; shift 2 ;;
+        --count) count=$2; shift 2 ;;
+        --batch) batch=$2; shift 2 ;;
+        --iterations) iterations=$2; shift 2 ;;
+        -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
+    esac
+done
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+DCMDUMP=${DCMDUMP:-/usr/bin/dcmdump}
+PYTHON=${PYTHON:-python3}
+[ -x "$DCMDUMP" ] || { echo "DCMTK dcmdump not found at $DCMDUMP (set DCMDUMP)" >&2; exit 1; }
+"$PYTHON" -c "import pydicom, numpy" || { echo "pydicom and numpy are needed" >&2; exit 1; }
+
+echo "== building isthmus (release, .build-release)" >&2
+swift build -c release --scratch-path .build-release --product isthmus >&2
+isthmus="$root/.build-release/release/isthmus"
+
+corpus="$root/Benchmarks/.corpus"
+stamp="$(sha256sum Scripts/make-dicom-bench-corpus.py | cut -c1-16) count=$count $("$PYTHON" -c 'import pydicom, numpy; print("pydicom", pydicom.__version__, "numpy", numpy.__version__)')"
+if [ "$(cat "$corpus/STAMP" 2>/dev/null)" != "$stamp" ]; then
+    echo "== generating corpus in Benchmarks/.corpus ($count files + multi-frame)" >&2
+    rm -rf "$corpus"
+    mkdir -p "$corpus"
+    "$PYTHON" Scripts/make-dicom-bench-corpus.py "$corpus" --count "$count"
+    echo "$stamp" > "$corpus/STAMP"
+else
+    echo "== corpus up to date in Benchmarks/.corpus" >&2
+fi
+
+echo "== warming the page cache" >&2
+cat "$corpus"/files/*.dcm "$corpus/multiframe.dcm" > /dev/null
+
+export ISTHMUS="$isthmus" DCMDUMP PYTHON RUNS=$runs BATCH=$batch ITERATIONS=$iterations CORPUS="$corpus"
+exec "$PYTHON" - <<'PY'
+import os, statistics, subprocess, sys, time
+
+isthmus, dcmdump, python = os.environ["ISTHMUS"], os.environ["DCMDUMP"], os.environ["PYTHON"]
+runs, batch, iterations = int(os.environ["RUNS"]), int(os.environ["BATCH"]), int(os.environ["ITERATIONS"])
+corpus = os.environ["CORPUS"]
+os.chdir(os.path.join(corpus, "files"))
+files = sorted(f for f in os.listdir(".") if f.endswith(".dcm"))
+header_bytes_note = sum(os.path.getsize(f) for f in files)
+multi = os.path.join(corpus, "multiframe.dcm")
+multi_mb = os.path.getsize(multi) / 1e6
+# The same batches for every tool that takes file names (one process per batch, as xargs would).
+batches = [files[i:i + batch] for i in range(0, len(files), batch)]
+
+def timed(argv_for_batch):
+    """Wall time of running argv over every batch, stdout to /dev/null."""
+    t0 = time.perf_counter()
+    for b in batches:
+        r = subprocess.run(argv_for_batch(b), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if r.returncode != 0:
+            sys.exit(f"failed ({r.returncode}): {argv_for_batch(b)[:4]}…\n{r.stderr.decode(errors='replace')[-2000:]}")
+    return time.perf_counter() - t0
+
+def median_of(fn):
+    times = [fn() for _ in range(runs)]
+    return statistics.median(times), times
+
+PYDICOM_HEADERS = r'''
+import sys, pydicom
+from pydicom import config
+config.settings.reading_validation_mode = config.IGNORE
+mode = sys.argv[1]
+for f in sys.argv[2:]:
+    ds = pydicom.dcmread(f, stop_before_pixels=True)
+    if mode == "str":
+        s = str(ds)
+'''
+PYDICOM_FULL = r'''
+import sys, pydicom
+n = int(sys.argv[1])
+for _ in range(n):
+    ds = pydicom.dcmread(sys.argv[2])
+    assert len(ds.PixelData) > 0
+'''
+
+header = [
+    # name, what, argv builder
+    ("isthmus dump --no-pixel-data", lambda b: [isthmus, "dicom", "dump", "--no-pixel-data", *b]),
+    ("isthmus --no-pixel-data --parse-only", lambda b: [isthmus, "dicom", "dump", "--no-pixel-data", "--parse-only", *b]),
+    ("dcmdump +sb 7fe0,0010", lambda b: [dcmdump, "-q", "+sb", "7fe0,0010", *b]),
+    ("dcmdump (whole file, +M)", lambda b: [dcmdump, "-q", "+M", *b]),
+    ("pydicom stop_before_pixels", lambda b: [python, "-c", PYDICOM_HEADERS, "parse", *b]),
+    ("pydicom stop_before_pixels + str(ds)", lambda b: [python, "-c", PYDICOM_HEADERS, "str", *b]),
+]
+print(f"corpus: {len(files)} files, {header_bytes_note / 1e6:.0f} MB, batches of {batch}; "
+      f"multi-frame {multi_mb:.1f} MB; median of {runs} runs (wall time, warm page cache)", flush=True)
+results = {}
+for name, argv in header:
+    med, times = median_of(lambda: timed(argv))
+    results[name] = len(files) / med
+    print(f"  {name:40s} runs: {', '.join(f'{t:.3f}' for t in times)} s", file=sys.stderr, flush=True)
+
+full = [
+    ("isthmus bench-read (bulkDataThreshold=nil)", [isthmus, "dicom", "bench-read", multi, "--iterations", str(iterations)]),
+    ("dcmdump +M (load all, print one tag)", [dcmdump, "-q", "+M", "+P", "0008,0016", *([multi] * iterations)]),
+    ("pydicom dcmread (full)", [python, "-c", PYDICOM_FULL, str(iterations), multi]),
+]
+full_results = {}
+for name, argv in full:
+    def once():
+        t0 = time.perf_counter()
+        r = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if r.returncode != 0:
+            sys.exit(f"failed: {name}\n{r.stderr.decode(errors='replace')[-2000:]}")
+        return time.perf_counter() - t0
+    med, times = median_of(once)
+    full_results[name] = multi_mb * iterations / med
+    print(f"  {name:40s} runs: {', '.join(f'{t:.3f}' for t in times)} s", file=sys.stderr, flush=True)
+
+def table(title, unit, rows, ours, peers):
+    print()
+    print(f"{title}")
+    print(f"  {'tool':44s} {unit:>10s}   Isthmus/peer")
+    for name in rows:
+        v = rows[name]
+        if name in peers:
+            ratio = f"{rows[ours] / v:8.2f}x"
+        elif name == ours:
+            ratio = "       —"
+        else:
+            ratio = ""
+        print(f"  {name:44s} {v:10.1f}   {ratio}")
+
+table("Header reads (all corpus files)", "files/s",
+      {k: results[k] for k in ["isthmus dump --no-pixel-data", "dcmdump +sb 7fe0,0010", "dcmdump (whole file, +M)",
+                               "pydicom stop_before_pixels + str(ds)"]},
+      "isthmus dump --no-pixel-data",
+      ["dcmdump +sb 7fe0,0010", "dcmdump (whole file, +M)", "pydicom stop_before_pixels + str(ds)"])
+table("Header parse only (no printing)", "files/s",
+      {k: results[k] for k in ["isthmus --no-pixel-data --parse-only", "pydicom stop_before_pixels"]},
+      "isthmus --no-pixel-data --parse-only", ["pydicom stop_before_pixels"])
+table(f"Full read of the multi-frame file ({multi_mb:.1f} MB, {iterations} reads per process)", "MB/s",
+      full_results, "isthmus bench-read (bulkDataThreshold=nil)",
+      ["dcmdump +M (load all, print one tag)", "pydicom dcmread (full)"])
+print()
+goal_header = results["isthmus dump --no-pixel-data"] / results["dcmdump +sb 7fe0,0010"]
+goal_full = full_results["isthmus bench-read (bulkDataThreshold=nil)"]
+print(f"goals: header dump vs dcmdump {goal_header:.2f}x (want >= 2x): {'met' if goal_header >= 2 else 'NOT met'}; "
+      f"full read {goal_full / 1000:.2f} GB/s (want >= 1 GB/s): {'met' if goal_full >= 1000 else 'NOT met'}")
+PY
