@@ -79,10 +79,6 @@ def timed(argv_for_batch):
             sys.exit(f"failed ({r.returncode}): {argv_for_batch(b)[:4]}…\n{r.stderr.decode(errors='replace')[-2000:]}")
     return time.perf_counter() - t0
 
-def median_of(fn):
-    times = [fn() for _ in range(runs)]
-    return statistics.median(times), times
-
 PYDICOM_HEADERS = r'''
 import sys, pydicom
 from pydicom import config
@@ -111,29 +107,32 @@ header = [
     ("pydicom stop_before_pixels + str(ds)", lambda b: [python, "-c", PYDICOM_HEADERS, "str", *b]),
 ]
 print(f"corpus: {len(files)} files, {header_bytes_note / 1e6:.0f} MB, batches of {batch}; "
-      f"multi-frame {multi_mb:.1f} MB; median of {runs} runs (wall time, warm page cache)", flush=True)
-results = {}
-for name, argv in header:
-    med, times = median_of(lambda: timed(argv))
-    results[name] = len(files) / med
-    print(f"  {name:40s} runs: {', '.join(f'{t:.3f}' for t in times)} s", file=sys.stderr, flush=True)
+      f"multi-frame {multi_mb:.1f} MB; median of {runs} runs (wall time, warm page cache)")
+print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start", flush=True)
+def run_once(argv):
+    t0 = time.perf_counter()
+    r = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if r.returncode != 0:
+        sys.exit(f"failed ({r.returncode}): {argv[:4]}…\n{r.stderr.decode(errors='replace')[-2000:]}")
+    return time.perf_counter() - t0
 
 full = [
     ("isthmus bench-read (bulkDataThreshold=nil)", [isthmus, "dicom", "bench-read", multi, "--iterations", str(iterations)]),
     ("dcmdump +M (load all, print one tag)", [dcmdump, "-q", "+M", "+P", "0008,0016", *([multi] * iterations)]),
     ("pydicom dcmread (full)", [python, "-c", PYDICOM_FULL, str(iterations), multi]),
 ]
-full_results = {}
-for name, argv in full:
-    def once():
-        t0 = time.perf_counter()
-        r = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        if r.returncode != 0:
-            sys.exit(f"failed: {name}\n{r.stderr.decode(errors='replace')[-2000:]}")
-        return time.perf_counter() - t0
-    med, times = median_of(once)
-    full_results[name] = multi_mb * iterations / med
-    print(f"  {name:40s} runs: {', '.join(f'{t:.3f}' for t in times)} s", file=sys.stderr, flush=True)
+# Round robin: run r of every tool, then run r + 1, so that a change in the load of the
+# machine falls on every tool alike; each figure is the median of its runs.
+times = {name: [] for name, _ in header + full}
+for r in range(runs):
+    for name, argv in header:
+        times[name].append(timed(argv))
+    for name, argv in full:
+        times[name].append(run_once(argv))
+for name in times:
+    print(f"  {name:44s} runs: {', '.join(f'{t:.3f}' for t in times[name])} s")
+results = {name: len(files) / statistics.median(times[name]) for name, _ in header}
+full_results = {name: multi_mb * iterations / statistics.median(times[name]) for name, _ in full}
 
 def table(title, unit, rows, ours, peers):
     print()
@@ -161,6 +160,7 @@ table(f"Full read of the multi-frame file ({multi_mb:.1f} MB, {iterations} reads
       full_results, "isthmus bench-read (bulkDataThreshold=nil)",
       ["dcmdump +M (load all, print one tag)", "pydicom dcmread (full)"])
 print()
+print(f"load average {os.getloadavg()[0]:.2f} at end")
 goal_header = results["isthmus dump --no-pixel-data"] / results["dcmdump +sb 7fe0,0010"]
 goal_full = full_results["isthmus bench-read (bulkDataThreshold=nil)"]
 print(f"goals: header dump vs dcmdump {goal_header:.2f}x (want >= 2x): {'met' if goal_header >= 2 else 'NOT met'}; "
