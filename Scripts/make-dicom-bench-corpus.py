@@ -184,6 +184,15 @@ def private_groups(g, ds, n_groups):
                 block.add_new(k, "SQ", Sequence([item]))
 
 
+def cap_header(ds, limit):
+    """Drops private data elements (last first), then SR content items, down to `limit` elements."""
+    private = [e.tag for e in ds if e.tag.is_private and not e.tag.is_private_creator]
+    while count_elements(ds) > limit and private:
+        del ds[private.pop()]
+    while count_elements(ds) > limit and len(ds.get("ContentSequence", [])) > 1:
+        ds.ContentSequence = Sequence(list(ds.ContentSequence)[:-1])
+
+
 def pad_header(g, ds, target):
     """Adds standard attributes until the header has `target` elements (nested ones included)."""
     extra = [
@@ -427,6 +436,7 @@ def single_frames(outdir, count):
         ds = Dataset()
         pixels = make(g, ds, rng, charset)
         private_groups(g, ds, g.r.randrange(1, 5))
+        cap_header(ds, 200)
         pad_header(g, ds, g.r.randrange(80, 201))
         # Transfer syntax: about half implicit, the rest explicit LE, 3% big endian, SRs sometimes deflated.
         t = g.r.random()
