@@ -226,9 +226,9 @@ def pad_header(g, ds, target):
         if kw not in ds:
             setattr(ds, kw, f())
         i += 1
-    # Still short: more referenced-image items (each item is 2 elements).
+    # Still short: referenced-image items (2 elements each, plus 1 for the sequence itself).
     refs = []
-    while count_elements(ds) + 1 < target:
+    while count_elements(ds) + (2 if refs else 3) <= target:
         ref = Dataset()
         ref.ReferencedSOPClassUID = ds.SOPClassUID
         ref.ReferencedSOPInstanceUID = g.uid(12)
