@@ -25,7 +25,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "HL7Tests", dependencies: ["HL7"]),
+        .testTarget(name: "HL7Tests", dependencies: ["HL7"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

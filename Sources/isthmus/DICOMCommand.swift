@@ -10,12 +10,6 @@ struct DICOMCommand: AsyncParsableCommand {
     )
 }
 
-/// Writes to standard error.
-func printError(_ s: String) {
-    var line = s
-    if !line.hasSuffix("\n") { line += "\n" }
-    FileHandle.standardError.write(Data(line.utf8))
-}
 
 extension DICOMCommand {
     struct Dump: ParsableCommand {
@@ -26,6 +20,7 @@ extension DICOMCommand {
 
         @Argument(help: "Files to dump.") var files: [String]
         @Flag(help: "Print the DICOM JSON model (PS3.18 Annex F).") var json = false
+        @Flag(help: "Print the Native DICOM Model XML (PS3.19 Annex A).") var xml = false
         @Flag(name: .customLong("no-pixel-data"), help: "Stop reading before Pixel Data.") var headerOnly = false
         @Flag(help: "Do not print the file meta information.") var noMeta = false
         @Flag(help: "Print warnings about non-conformant data.") var warnings = false
@@ -64,10 +59,12 @@ extension DICOMCommand {
                     failed = true
                     continue
                 }
-                if files.count > 1 && !json { print("# \(path)") }
+                if files.count > 1 && !json && !xml { print("# \(path)") }
                 var out = ""
                 if json {
                     out = try file.dataSet.jsonString(bulkDataURIPrefix: nil)
+                } else if xml {
+                    out = try file.dataSet.xmlString()
                 } else {
                     if !noMeta {
                         out += "# File meta information (\(file.transferSyntax))\n"

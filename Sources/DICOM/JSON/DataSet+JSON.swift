@@ -171,9 +171,16 @@ extension DataSet {
 
     /// Reads a data set from the DICOM JSON model. BulkDataURIs of the `file://` form made by
     /// `DICOMJSONOptions.fileBulkDataURIs` become bulk data references; others are an error.
+    /// JSON text is Unicode: a document without Specific Character Set whose strings are not
+    /// all ASCII gets ISO_IR 192 (UTF-8).
     public init(json: String) throws(DICOMError) {
         let value = try JSONValue.parse(json)
-        try self.init(jsonValue: value, characterSet: .default, depth: 0)
+        do {
+            try self.init(jsonValue: value, characterSet: .default, depth: 0)
+        } catch where error.code == .characterSet && value["00080005"] == nil {
+            try self.init(jsonValue: value, characterSet: SpecificCharacterSet("ISO_IR 192"), depth: 0)
+            try set(.specificCharacterSet, string: "ISO_IR 192")
+        }
     }
 
     init(jsonValue: JSONValue, characterSet inherited: SpecificCharacterSet, depth: Int) throws(DICOMError) {

@@ -130,7 +130,7 @@ public struct DICOMFile: Sendable {
         var readError: DICOMError?
         let stop: DataSetParser.Stop = options.stopBeforePixelData ? .atPixelData : .never
         var encoding = DataSetParser.Encoding(explicit: ts.isExplicitVR, bigEndian: ts.isBigEndian)
-        if ts.isExplicitVR && !ts.isDeflated && buf.count - pos >= 8 && VR(byte0: buf[pos + 4], byte1: buf[pos + 5]) == nil
+        if ts.isExplicitVR && !ts.isDeflated && buf.count - pos >= 8 && !DICOMFile.looksLikeVR(buf[pos + 4], buf[pos + 5])
             && !sniffDataSetSyntax(buf, at: pos).isExplicitVR {
             // Declared explicit, written implicit: a common encoder bug. Read what is there.
             warnings.append(DICOMWarning("transfer syntax \(ts.uid) is explicit VR but the data set is implicit VR; read as implicit VR", offset: pos))
@@ -165,6 +165,11 @@ public struct DICOMFile: Sendable {
         file.warnings = warnings
         file.readError = readError
         return file
+    }
+
+    /// Two upper-case letters: a VR, known or not (an unknown one is read as UN).
+    static func looksLikeVR(_ a: UInt8, _ b: UInt8) -> Bool {
+        (0x41...0x5A).contains(a) && (0x41...0x5A).contains(b)
     }
 
     static func sniffMetaEncoding(_ buf: UnsafeRawBufferPointer, at pos: Int) -> DataSetParser.Encoding {

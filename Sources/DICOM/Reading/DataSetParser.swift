@@ -83,6 +83,8 @@ struct DataSetParser {
         }
         var pos = start
         let big = encoding.bigEndian
+        // A group length element (gggg,0000) read in this data set: where its group should end.
+        var groupLengthCheck: (group: UInt16, end: Int, declared: Int)?
         while pos < end {
             if end - pos < 8 {
                 if (pos..<end).allSatisfy({ buf[$0] == 0 }) {
@@ -134,6 +136,13 @@ struct DataSetParser {
                 if tag.group != 0x0002 { return pos }
             }
             let headerStart = pos
+            if let check = groupLengthCheck, check.group != tag.group {
+                if check.end != pos {
+                    warn("group length of group \(Tag.hex4(check.group)) is \(check.declared) bytes; the group has \(pos - (check.end - check.declared))",
+                         at: pos, tag: Tag(check.group, 0))
+                }
+                groupLengthCheck = nil
+            }
             var vr: VR
             var length: UInt32
             var headerLength: Int
@@ -210,8 +219,16 @@ struct DataSetParser {
                 for term in cs.unknownTerms { warn("unknown character set term '\(term)'", at: headerStart, tag: tag) }
                 dataSet.characterSet = cs
             }
+            if tag.isGroupLength && tag.group != 0x0002 && len == 4, case .bytes(let b) = value {
+                let declared = Int(UInt32(b[0]) | UInt32(b[1]) << 8 | UInt32(b[2]) << 16 | UInt32(b[3]) << 24)
+                groupLengthCheck = (tag.group, pos + len + declared, declared)
+            }
             dataSet.appendOrInsert(element)
             pos += len
+        }
+        if let check = groupLengthCheck, check.end != pos {
+            warn("group length of group \(Tag.hex4(check.group)) is \(check.declared) bytes; the group has \(pos - (check.end - check.declared))",
+                 at: pos, tag: Tag(check.group, 0))
         }
         if untilItemDelimiter {
             throw error(.truncated, "input ends inside an undefined-length item (no item delimitation item)", at: pos)

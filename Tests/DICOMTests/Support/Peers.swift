@@ -77,6 +77,17 @@ enum Peers {
         return files.sorted()
     }
 
+    /// Compares two files in 1 MB chunks.
+    static func filesEqual(_ a: String, _ b: String) -> Bool {
+        guard let fa = FileHandle(forReadingAtPath: a), let fb = FileHandle(forReadingAtPath: b) else { return false }
+        defer { try? fa.close(); try? fb.close() }
+        while true {
+            let x = fa.readData(ofLength: 1 << 20), y = fb.readData(ofLength: 1 << 20)
+            if x != y { return false }
+            if x.isEmpty { return true }
+        }
+    }
+
     static func temporaryDirectory(_ name: String) throws -> String {
         let dir = NSTemporaryDirectory() + "isthmus-tests-\(name)-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -1,0 +1,37 @@
+import Foundation
+import Testing
+@testable import HL7
+
+@Suite struct JSONTests {
+    @Test func documentedShape() throws {
+        let m = try Message(Array("MSH|^~\\&|A|B|C|D|2026||ADT^A01|X|P|2.5\rPID|1||ID^^^H&1.2&ISO^MR~ID2||DOE^JO\\S\\E|\"\"|a&b\rZZZ\r".utf8))
+        let json = HL7JSON.string(m)
+        #expect(json == #"{"segments":[{"id":"MSH","fields":["|","^~\\&","A","B","C","D","2026","",["ADT","A01"],"X","P","2.5"]},{"id":"PID","fields":["1","",{"repetitions":[["ID","","",["H","1.2","ISO"],"MR"],"ID2"]},"",["DOE","JO^E"],null,[["a","b"]]]},{"id":"ZZZ","fields":[]}]}"#)
+    }
+
+    @Test(arguments: Fixtures.valid)
+    func validJSONForEveryFixture(name: String) throws {
+        let m = try Fixtures.message(name)
+        let bytes = HL7JSON.encode(m)
+        let object = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
+        let segments = try #require(object?["segments"] as? [[String: Any]])
+        #expect(segments.count == m.segmentCount)
+        #expect(segments.map { $0["id"] as? String } == m.segments.map(\.id))
+        // Deterministic.
+        #expect(HL7JSON.encode(try Fixtures.message(name)) == bytes)
+    }
+
+    @Test func charsetsAreDecodedToUnicode() throws {
+        let m = try Fixtures.message("adt_latin1.hl7")
+        let json = HL7JSON.string(m)
+        #expect(json.contains(#"["Müller","Jürgen","","","Dr."]"#))
+        let oru = HL7JSON.string(try Fixtures.message("oru_r01_v251.hl7"))
+        #expect(oru.contains(#""A\r\nB \\H\\bold\\N\\ done""#))
+    }
+
+    @Test func severalMessages() throws {
+        let ms = try MessageStream.messages(Fixtures.bytes("multi_lf_blank.txt")).map { try $0.get() }
+        let obj = try JSONSerialization.jsonObject(with: Data(HL7JSON.encode(ms))) as? [String: Any]
+        #expect((obj?["messages"] as? [Any])?.count == 5)
+    }
+}
