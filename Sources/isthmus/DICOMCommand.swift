@@ -6,7 +6,7 @@ struct DICOMCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dicom",
         abstract: "Read, convert and inspect DICOM files.",
-        subcommands: [Dump.self, Convert.self]
+        subcommands: [Dump.self, Convert.self, BenchRead.self]
     )
 }
 
@@ -26,6 +26,8 @@ extension DICOMCommand {
         @Flag(help: "Print warnings about non-conformant data.") var warnings = false
         @Flag(name: .customLong("resolve-un"), help: "Give UN elements of known tags their dictionary VR (as pydicom does).") var resolveUN = false
         @Option(help: "Cut values longer than this many characters.") var maxValueLength = 64
+        /// For Scripts/bench-dicom-read.sh: read every file, print only how many were read.
+        @Flag(name: .customLong("parse-only"), help: .hidden) var parseOnly = false
 
         func run() throws {
             var failed = false
@@ -33,6 +35,21 @@ extension DICOMCommand {
             options.stopBeforePixelData = headerOnly
             options.returnPartialOnError = true
             options.resolveUnknownVRs = resolveUN
+            if parseOnly {
+                var read = 0
+                for path in files {
+                    do {
+                        let file = try DICOMFile.read(contentsOf: path, options: options)
+                        if file.readError == nil { read += 1 } else { failed = true }
+                    } catch {
+                        printError("\(path): \(error)")
+                        failed = true
+                    }
+                }
+                print("\(read) files read")
+                if failed { throw ExitCode(1) }
+                return
+            }
             for path in files {
                 let file: DICOMFile
                 do {
@@ -64,6 +81,44 @@ extension DICOMCommand {
                 }
             }
             if failed { throw ExitCode(1) }
+        }
+    }
+
+    /// For Scripts/bench-dicom-read.sh: reads a whole file into memory (no bulk data left in
+    /// the file) `iterations` times and prints the rate.
+    struct BenchRead: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "bench-read",
+            abstract: "Read a whole file into memory repeatedly and print MB/s.",
+            shouldDisplay: false
+        )
+
+        @Argument(help: "File to read.") var file: String
+        @Option(help: "Number of reads.") var iterations = 10
+
+        func run() throws {
+            var options = ReadOptions()
+            options.bulkDataThreshold = nil
+            let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
+            var bytes = 0
+            var loaded = 0
+            let clock = ContinuousClock()
+            let start = clock.now
+            for _ in 0..<max(iterations, 1) {
+                do {
+                    let f = try DICOMFile.read(contentsOf: file, options: options)
+                    loaded += f.dataSet.elements.reduce(0) { $0 + max($1.valueLength, 0) }
+                } catch {
+                    printError("\(file): \(error)")
+                    throw ExitCode(1)
+                }
+                bytes += size
+            }
+            let elapsed = start.duration(to: clock.now)
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let mb = Double(bytes) / 1e6
+            print(String(format: "%d reads, %.1f MB in %.3f s: %.1f MB/s (%d value bytes loaded per read)",
+                         max(iterations, 1), mb, seconds, mb / seconds, loaded / max(iterations, 1)))
         }
     }
 

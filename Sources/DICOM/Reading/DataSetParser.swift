@@ -242,7 +242,7 @@ struct DataSetParser {
         if let path = bulkPath, let threshold = options.bulkDataThreshold, vr.isBulkCandidate, length >= threshold {
             return .bulk(BulkData(path: path, offset: baseOffset + pos, length: length, swapWidth: swapWidth))
         }
-        var bytes = Array(UnsafeRawBufferPointer(rebasing: buf[pos..<(pos + length)]))
+        var bytes = ByteCopy.array(UnsafeRawBufferPointer(rebasing: buf[pos..<(pos + length)]))
         if swapWidth > 1 { bytes.withUnsafeMutableBytes { ByteOrder.swap($0, width: swapWidth) } }
         return .bytes(bytes)
     }
@@ -363,7 +363,7 @@ struct DataSetParser {
             if let path = bulkPath, let threshold = options.bulkDataThreshold, l >= threshold {
                 fragments.append(.bulk(BulkData(path: path, offset: baseOffset + pos, length: l)))
             } else {
-                fragments.append(.bytes(Array(UnsafeRawBufferPointer(rebasing: buf[pos..<(pos + l)]))))
+                fragments.append(.bytes(ByteCopy.array(UnsafeRawBufferPointer(rebasing: buf[pos..<(pos + l)]))))
             }
             pos += l
         }
@@ -389,8 +389,14 @@ struct DataSetParser {
     func resolveImplicitVR(_ tag: Tag, in dataSet: DataSet) -> VR {
         if tag.element == 0 { return .UL }
         if tag.isPrivateCreator { return .LO }
-        guard let entry = DataDictionary.entry(for: tag) else { return .UN }
-        let vrs = entry.vrs
+        // The table entry's VRs, without building a `DictionaryEntry` (as `entry(for:)` does).
+        let vrs: [VR]
+        switch DataDictionary.resolve(tag) {
+        case .exact(let index), .repeating(let index): vrs = DataDictionary.Table.shared.entries[index].vrs
+        case .groupLength: return .UL
+        case .privateCreator: return .LO
+        case .unknown: return .UN
+        }
         if vrs.count > 1 {
             if vrs.contains(.US) && vrs.contains(.SS) {
                 if case .bytes(let b)? = dataSet[.pixelRepresentation]?.value, b.first == 1 { return .SS }
