@@ -161,6 +161,14 @@ public struct DICOMFile: Sendable {
             guard options.returnPartialOnError else { throw error }
             readError = error
         }
+        // File meta elements (group 0002) belong before the data set, never in it (PS3.10 §7.1).
+        let strayMeta = dataSet.group(0x0002)
+        if !strayMeta.isEmpty {
+            warnings.append(DICOMWarning("\(strayMeta.count) file meta information element(s) inside the data set moved to the meta information",
+                                         tag: strayMeta.first?.tag))
+            for e in strayMeta where meta[e.tag] == nil { meta.set(e) }
+            dataSet.removeAll { $0.tag.group == 0x0002 }
+        }
         var file = DICOMFile(preamble: preamble, fileMetaInformation: meta, dataSet: dataSet, transferSyntax: ts)
         file.warnings = warnings
         file.readError = readError
@@ -224,8 +232,11 @@ public struct DICOMFile: Sendable {
         return meta
     }
 
-    /// Writes the whole file to `sink`: preamble, "DICM", meta information, data set.
+    /// Writes the whole file to `sink`: preamble, "DICM", meta information, data set. Group 0002
+    /// elements are written only in the meta information, never in the data set.
     public func write<S: ByteSink>(to sink: inout S) throws(DICOMError) {
+        var dataSet = dataSet
+        if !dataSet.group(0x0002).isEmpty { dataSet.removeAll { $0.tag.group == 0x0002 } }
         try sink.write(bytes: preamble ?? [UInt8](repeating: 0, count: 128))
         try sink.write(bytes: DICOMFile.dicmPrefix)
         try DataSetWriter(transferSyntax: .explicitVRLittleEndian).write(normalizedFileMetaInformation, to: &sink)
