@@ -73,6 +73,11 @@ public struct HL7CharacterSet: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Whether `bytes` spell `name` exactly.
+    static func matches(_ bytes: ArraySlice<UInt8>, _ name: StaticString) -> Bool {
+        name.withUTF8Buffer { n in n.count == bytes.count && n.elementsEqual(bytes) }
+    }
+
     // MARK: Decoding
 
     /// Decodes bytes of this character set into a string. Bytes that cannot be decoded become U+FFFD.

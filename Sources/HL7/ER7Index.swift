@@ -95,7 +95,7 @@ extension ER7Index {
 
     /// Finds the header (MSH, or FHS/BHS when `headers` allows it) and reads the delimiters.
     /// Returns the encoding characters and the offset of the header segment.
-    static func readHeader(_ p: UnsafeBufferPointer<UInt8>, allowed headers: [UInt32]) throws(HL7Error) -> (EncodingCharacters, Int) {
+    static func readHeader(_ p: UnsafeBufferPointer<UInt8>, allowed header: UInt32) throws(HL7Error) -> (EncodingCharacters, Int) {
         let n = p.count
         var i = 0
         // Lenient: skip a UTF-8 BOM, an MLLP start block and blank lines before the header.
@@ -103,12 +103,12 @@ extension ER7Index {
         while i < n, p[i] == 0x0B || p[i] == 0x0D || p[i] == 0x0A || p[i] == 0x20 || p[i] == 0x09 { i += 1 }
         guard i < n else { throw HL7Error(.missingHeader, "input is empty", offset: i) }
         guard i + 3 <= n else {
-            throw HL7Error(n - i < 3 && isPrefixOfHeader(p, i, headers) ? .truncated : .missingHeader,
+            throw HL7Error(n - i < 3 && isPrefixOfHeader(p, i, header) ? .truncated : .missingHeader,
                            "input ends before a complete MSH segment ID", offset: i)
         }
         let id = pack(p[i], p[i + 1], p[i + 2])
-        guard headers.contains(id) else {
-            throw HL7Error(.missingHeader, "message does not start with an MSH segment", offset: i)
+        guard id == header else {
+            throw HL7Error(.missingHeader, "message does not start with an \(unpack(header)) segment", offset: i)
         }
         let name = unpack(id)
         guard i + 3 < n else { throw HL7Error(.truncated, "input ends before the field separator", offset: n, segment: name, field: 1) }
@@ -128,17 +128,14 @@ extension ER7Index {
         return (enc, i)
     }
 
-    private static func isPrefixOfHeader(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, _ headers: [UInt32]) -> Bool {
-        let rest = Array(p[i...])
-        return headers.contains { h in
-            let full = [UInt8(h >> 16 & 0xFF), UInt8(h >> 8 & 0xFF), UInt8(h & 0xFF)]
-            return full.starts(with: rest)
-        }
+    private static func isPrefixOfHeader(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, _ h: UInt32) -> Bool {
+        let full = [UInt8(h >> 16 & 0xFF), UInt8(h >> 8 & 0xFF), UInt8(h & 0xFF)]
+        return full.starts(with: p[i...])
     }
 
     /// Builds the index of `bytes`: one pass, one comparison table lookup per byte, appends only
     /// at delimiters. Segment terminators CR, LF and CRLF are all accepted; blank lines are skipped.
-    static func build(_ bytes: [UInt8], headers: [UInt32] = [msh]) throws(HL7Error) -> (EncodingCharacters, ER7Index) {
+    static func build(_ bytes: [UInt8], header: UInt32 = msh) throws(HL7Error) -> (EncodingCharacters, ER7Index) {
         guard bytes.count <= maximumSize else {
             throw HL7Error(.tooLarge, "message of \(bytes.count) bytes exceeds the \(maximumSize)-byte limit")
         }
@@ -146,7 +143,7 @@ extension ER7Index {
         var result: (EncodingCharacters, ER7Index)?
         bytes.withUnsafeBufferPointer { p in
             do throws(HL7Error) {
-                result = try scan(p, headers: headers)
+                result = try scan(p, header: header)
             } catch {
                 failure = error
             }
@@ -155,8 +152,8 @@ extension ER7Index {
         return result!
     }
 
-    private static func scan(_ p: UnsafeBufferPointer<UInt8>, headers: [UInt32]) throws(HL7Error) -> (EncodingCharacters, ER7Index) {
-        let (enc, headerStart) = try readHeader(p, allowed: headers)
+    private static func scan(_ p: UnsafeBufferPointer<UInt8>, header: UInt32) throws(HL7Error) -> (EncodingCharacters, ER7Index) {
+        let (enc, headerStart) = try readHeader(p, allowed: header)
         let n = p.count
         let fs = enc.field
         var segments: [SegmentEntry] = []

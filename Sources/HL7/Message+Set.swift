@@ -146,7 +146,7 @@ extension Message {
     }
 
     private mutating func reindex(_ b: [UInt8]) throws(HL7Error) {
-        let m = try Message(validBytes: b, headers: [index.segments[0].id])
+        let m = try Message(validBytes: b, header: index.segments[0].id)
         self = m
     }
 }

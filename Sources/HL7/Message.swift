@@ -43,8 +43,8 @@ public struct Message: Hashable, Sendable {
         try self.init(Array(text.utf8))
     }
 
-    init(validBytes bytes: [UInt8], headers: [UInt32]) throws(HL7Error) {
-        let (enc, idx) = try ER7Index.build(bytes, headers: headers)
+    init(validBytes bytes: [UInt8], header: UInt32) throws(HL7Error) {
+        let (enc, idx) = try ER7Index.build(bytes, header: header)
         self.bytes = bytes
         self.encoding = enc
         self.index = idx
@@ -56,6 +56,10 @@ public struct Message: Hashable, Sendable {
     public var declaredCharacterSet: HL7CharacterSet? {
         guard let r = index.fieldRange(0, 18), !r.isEmpty else { return nil }
         let first = ER7Split.part(bytes, r, encoding.repetition, 1) ?? r
+        // Fast path for the common names, without building strings (this runs for every parsed message).
+        if HL7CharacterSet.matches(bytes[first], "UNICODE UTF-8") { return .utf8 }
+        if HL7CharacterSet.matches(bytes[first], "8859/1") { return .latin1 }
+        if HL7CharacterSet.matches(bytes[first], "ASCII") { return .ascii }
         return HL7CharacterSet(msh18: String(decoding: bytes[first], as: UTF8.self))
     }
 
