@@ -12,9 +12,6 @@ struct SegmentEntry: Hashable, Sendable {
     var firstSlot: Int32
     /// The three ID bytes packed big-endian, for fast comparison.
     var id: UInt32
-
-    /// Number of slots (ID + fields). `slots` holds one more entry, a sentinel `end + 1`.
-    func slotCount(in slots: [Int32], next: Int32) -> Int { Int(next - firstSlot) - 1 }
 }
 
 /// The flat index of one message: an array of segment entries and one array of slot starts
@@ -35,9 +32,9 @@ struct ER7Index: Hashable, Sendable {
         UInt32(a) << 16 | UInt32(b) << 8 | UInt32(c)
     }
     static func pack(_ id: String) -> UInt32? {
-        let u = Array(id.utf8)
-        guard u.count == 3 else { return nil }
-        return pack(u[0], u[1], u[2])
+        var it = id.utf8.makeIterator()
+        guard let a = it.next(), let b = it.next(), let c = it.next(), it.next() == nil else { return nil }
+        return pack(a, b, c)
     }
     static func unpack(_ id: UInt32) -> String {
         String(decoding: [UInt8(id >> 16 & 0xFF), UInt8(id >> 8 & 0xFF), UInt8(id & 0xFF)], as: UTF8.self)
@@ -93,7 +90,7 @@ extension ER7Index {
     /// Byte classes used by the scanner.
     private static let plain: UInt8 = 0, separator: UInt8 = 1, terminator: UInt8 = 2, invalid: UInt8 = 3
 
-    /// Finds the header (MSH, or FHS/BHS when `headers` allows it) and reads the delimiters.
+    /// Finds the header segment (MSH, or FHS/BHS for batch headers) and reads the delimiters.
     /// Returns the encoding characters and the offset of the header segment.
     static func readHeader(_ p: UnsafeBufferPointer<UInt8>, allowed header: UInt32) throws(HL7Error) -> (EncodingCharacters, Int) {
         let n = p.count

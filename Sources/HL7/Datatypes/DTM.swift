@@ -37,10 +37,10 @@ public struct HL7Timestamp: HL7DataType, Hashable, CustomStringConvertible {
         return .year
     }
 
-    /// Reads TS.1 / DTM; an invalid value reads as year 0 (check ``init(parsing:)`` for errors).
-    public init(_ e: Element) {
-        let text = e.leaf.value
-        self = (try? HL7Timestamp(parsing: text)) ?? HL7Timestamp(year: 0)
+    /// Reads TS.1 / DTM; nil when empty or not a valid DTM (``init(parsing:)`` says why).
+    public init?(_ e: Element) {
+        guard let t = try? HL7Timestamp(parsing: e.leaf.value) else { return nil }
+        self = t
     }
 
     /// Creates a timestamp from parts.
