@@ -86,6 +86,12 @@ struct ER7Index: Hashable, Sendable {
 
 // MARK: - Scanning
 
+/// 0x80 in every byte of `x` that is zero, 0 elsewhere (exact, no false positives).
+@inline(__always) func zeroBytes(_ x: UInt64) -> UInt64 {
+    let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+    return ~(((x & low) &+ low) | x | low)
+}
+
 extension ER7Index {
     /// Byte classes used by the scanner.
     private static let plain: UInt8 = 0, separator: UInt8 = 1, terminator: UInt8 = 2, invalid: UInt8 = 3
@@ -197,7 +203,24 @@ extension ER7Index {
                     return true
                 }
 
+                let raw = UnsafeRawPointer(p.baseAddress!)
+                let fsPattern = UInt64(fs) &* 0x0101_0101_0101_0101
                 while i < n {
+                    // Eight bytes at a time (SWAR): when the word holds no control byte, only field
+                    // separators matter, and their positions come from the bits of an exact zero-byte mask.
+                    if i &+ 8 <= n {
+                        let x = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                        if zeroBytes(x & 0xE0E0_E0E0_E0E0_E0E0) == 0 {
+                            var m = zeroBytes(x ^ fsPattern)
+                            while m != 0 {
+                                out[w] = Int32(truncatingIfNeeded: i &+ (m.trailingZeroBitCount >> 3) &+ 1)
+                                w &+= 1
+                                m &= m &- 1
+                            }
+                            i &+= 8
+                            continue
+                        }
+                    }
                     let k = classes[Int(p[i])]
                     if k == plain { i += 1; continue }
                     if k == separator {

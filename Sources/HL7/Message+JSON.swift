@@ -141,143 +141,209 @@ public enum HL7JSON {
 
         mutating func message(_ idx: ER7Index) {
             append(#"{"segments":["#)
-            for s in 0 ..< idx.count {
-                if s > 0 { ensure(1); put(0x2C) }
-                let e = idx.segments[s]
-                append(#"{"id":""#)
-                ensure(3)
-                put(p[Int(e.start)]); put(p[Int(e.start) + 1]); put(p[Int(e.start) + 2])
-                append(#"","fields":["#)
-                let header = ER7Index.isHeader(e.id)
-                let slots = idx.slotCount(s)
-                var first = true
-                if header {
-                    ensure(8)
-                    put(0x22); escapedByte(enc.field); put(0x22)
-                    first = false
-                    if let r = idx.slotRange(s, 1) {
-                        ensure(r.count * 6 + 3)
-                        put(0x2C); put(0x22)
-                        for i in r { escapedByte(p[i]) }
-                        put(0x22)
+            let ctx = Context(src: p.baseAddress!, cls: classes, enc: enc, charset: charset, fastText: fastText)
+            idx.slots.withUnsafeBufferPointer { slotPtr in
+                for s in 0 ..< idx.count {
+                    let e = idx.segments[s]
+                    let slots = idx.slotCount(s)
+                    // One capacity check per segment: every byte expands to at most 6 (\u00XX), every
+                    // field adds a bounded amount of structure.
+                    ensure(8 * Int(e.end - e.start) + 32 * slots + 64)
+                    if s > 0 { put(0x2C) }
+                    append(#"{"id":""#)
+                    put(p[Int(e.start)]); put(p[Int(e.start) + 1]); put(p[Int(e.start) + 2])
+                    append(#"","fields":["#)
+                    let header = ER7Index.isHeader(e.id)
+                    var first = true
+                    if header {
+                        put(0x22); escapedByte(enc.field); put(0x22)
+                        first = false
+                        if let r = idx.slotRange(s, 1) {
+                            put(0x2C); put(0x22)
+                            for i in r { escapedByte(p[i]) }
+                            put(0x22)
+                        }
                     }
+                    var k = header ? 2 : 1
+                    let firstSlot = Int(e.firstSlot)
+                    while k < slots {
+                        if !first { put(0x2C) }
+                        first = false
+                        let lo = Int(slotPtr[firstSlot + k]), hi = Int(slotPtr[firstSlot + k + 1]) - 1
+                        // Fused scan-and-copy for the common plain field; roll back if it is not plain.
+                        // Locals keep the loop in registers (stores through `buffer` could alias `self`).
+                        let out = buffer, cls = classes, src = p.baseAddress!
+                        var n = count
+                        out[n] = 0x22
+                        n += 1
+                        var f: UInt8 = 0
+                        var i = lo
+                        while i < hi {
+                            let c = src[i]
+                            f |= cls[Int(c)]
+                            out[n] = c
+                            n += 1
+                            i += 1
+                        }
+                        if f == 0 {
+                            out[n] = 0x22
+                            count = n + 1
+                        } else {
+                            count = Writer.field(ctx, lo, hi, f, out, count, capacity)
+                        }
+                        k += 1
+                    }
+                    append("]}")
                 }
-                var k = header ? 2 : 1
-                let firstSlot = Int(e.firstSlot)
-                while k < slots {
-                    if !first { ensure(1); put(0x2C) }
-                    first = false
-                    let lo = Int(idx.slots[firstSlot + k]), hi = Int(idx.slots[firstSlot + k + 1]) - 1
-                    field(lo, hi)
-                    k += 1
-                }
-                append("]}")
             }
             append("]}")
         }
 
-        /// Classes of the bytes in `lo..<hi`, OR-ed.
-        @inline(__always) func scan(_ lo: Int, _ hi: Int) -> UInt8 {
-            var f: UInt8 = 0
-            var i = lo
-            while i < hi { f |= classes[Int(p[i])]; i += 1 }
-            return f
+        /// What the static emitters need; passed by value so that their loops keep it in registers.
+        struct Context {
+            let src: UnsafePointer<UInt8>
+            let cls: UnsafePointer<UInt8>
+            let enc: EncodingCharacters
+            let charset: HL7CharacterSet
+            let fastText: Bool
         }
 
-        @inline(__always) func next(_ d: UInt8, _ lo: Int, _ hi: Int) -> Int {
-            var i = lo
-            while i < hi && p[i] != d { i += 1 }
-            return i
-        }
-
-        mutating func field(_ lo: Int, _ hi: Int) {
-            let f = scan(lo, hi)
-            if f == 0 {
-                // Most fields: plain text, no delimiter, nothing to escape.
-                if hi - lo == 2 && p[lo] == 0x22 && p[lo + 1] == 0x22 { append("null"); return }
-                ensure(hi - lo + 2)
-                put(0x22)
-                (buffer + count).update(from: p.baseAddress! + lo, count: hi - lo)
-                count += hi - lo
-                put(0x22)
-                return
+        /// Emits a field that is not plain text (`f`: OR of its byte classes) at `out[n...]`; returns the new count.
+        static func field(_ x: Context, _ lo: Int, _ hi: Int, _ f: UInt8, _ out: UnsafeMutablePointer<UInt8>, _ n0: Int, _ cap: Int) -> Int {
+            if f & rep == 0 {
+                return f & (comp | sub) == 0 ? leaf(x, lo, hi, f, out, n0, cap) : repetition(x, lo, hi, out, n0, cap)
             }
-            if f & Writer.rep == 0 { repetition(lo, hi, f); return }
-            append(#"{"repetitions":["#)
+            var n = n0
+            let opening: StaticString = #"{"repetitions":["#
+            opening.withUTF8Buffer { b in (out + n).update(from: b.baseAddress!, count: b.count); n += b.count }
+            let d = x.enc.repetition
             var s = lo
-            var firstRep = true
+            var first = true
             while true {
-                let e = next(enc.repetition, s, hi)
-                if !firstRep { ensure(1); put(0x2C) }
-                firstRep = false
-                repetition(s, e, scan(s, e))
-                if e >= hi { break }
-                s = e + 1
-            }
-            append("]}")
-        }
-
-        mutating func repetition(_ lo: Int, _ hi: Int, _ f: UInt8) {
-            if f & (Writer.comp | Writer.sub) == 0 { leaf(lo, hi, f); return }
-            ensure(1); put(0x5B)
-            var s = lo
-            var firstC = true
-            while true {
-                let e = next(enc.component, s, hi)
-                if !firstC { ensure(1); put(0x2C) }
-                firstC = false
-                component(s, e)
-                if e >= hi { break }
-                s = e + 1
-            }
-            ensure(1); put(0x5D)
-        }
-
-        mutating func component(_ lo: Int, _ hi: Int) {
-            let f = scan(lo, hi)
-            if f & Writer.sub == 0 { leaf(lo, hi, f); return }
-            ensure(1); put(0x5B)
-            var s = lo
-            var firstS = true
-            while true {
-                let e = next(enc.subcomponent, s, hi)
-                if !firstS { ensure(1); put(0x2C) }
-                firstS = false
-                leaf(s, e, scan(s, e))
-                if e >= hi { break }
-                s = e + 1
-            }
-            ensure(1); put(0x5D)
-        }
-
-        mutating func leaf(_ lo: Int, _ hi: Int, _ f: UInt8) {
-            if hi - lo == 2 && p[lo] == 0x22 && p[lo + 1] == 0x22 { append("null"); return }
-            if f & (Writer.esc | Writer.high) == 0 {
-                ensure((hi - lo) * 6 + 2)
-                put(0x22)
-                if f & Writer.jsonEscape == 0 {
-                    (buffer + count).update(from: p.baseAddress! + lo, count: hi - lo)
-                    count += hi - lo
+                if !first { out[n] = 0x2C; n += 1 }
+                first = false
+                // Optimistic copy of the repetition as a plain leaf.
+                let mark = n
+                out[n] = 0x22; n += 1
+                var fr: UInt8 = 0
+                var i = s
+                while i < hi {
+                    let c = x.src[i]
+                    if c == d { break }
+                    fr |= x.cls[Int(c)]
+                    out[n] = c; n += 1
+                    i += 1
+                }
+                if fr == 0 {
+                    out[n] = 0x22; n += 1
                 } else {
-                    for k in lo ..< hi { escapedByte(p[k]) }
+                    n = fr & (comp | sub) == 0 ? leaf(x, s, i, fr, out, mark, cap) : repetition(x, s, i, out, mark, cap)
                 }
-                put(0x22)
-                return
+                if i >= hi { break }
+                s = i + 1
             }
-            let decoded = enc.hasEscape ? Escaping.decode(UnsafeBufferPointer(rebasing: p[lo ..< hi]), encoding: enc)
-                                        : Array(p[lo ..< hi])
-            let text: [UInt8]
-            if fastText && decoded.allSatisfy({ $0 < 0x80 }) {
-                text = decoded
+            out[n] = 0x5D; out[n + 1] = 0x7D
+            return n + 2
+        }
+
+        /// Emits a repetition that has components or subcomponents, as an array of components.
+        static func repetition(_ x: Context, _ lo: Int, _ hi: Int, _ out: UnsafeMutablePointer<UInt8>, _ n0: Int, _ cap: Int) -> Int {
+            var n = n0
+            out[n] = 0x5B; n += 1
+            let d = x.enc.component
+            var s = lo
+            var first = true
+            while true {
+                if !first { out[n] = 0x2C; n += 1 }
+                first = false
+                let mark = n
+                out[n] = 0x22; n += 1
+                var fc: UInt8 = 0
+                var i = s
+                while i < hi {
+                    let c = x.src[i]
+                    if c == d { break }
+                    fc |= x.cls[Int(c)]
+                    out[n] = c; n += 1
+                    i += 1
+                }
+                if fc == 0 {
+                    out[n] = 0x22; n += 1
+                } else {
+                    n = fc & sub == 0 ? leaf(x, s, i, fc, out, mark, cap) : subcomponents(x, s, i, out, mark, cap)
+                }
+                if i >= hi { break }
+                s = i + 1
+            }
+            out[n] = 0x5D
+            return n + 1
+        }
+
+        /// Emits a component that has subcomponents, as an array of leaves.
+        static func subcomponents(_ x: Context, _ lo: Int, _ hi: Int, _ out: UnsafeMutablePointer<UInt8>, _ n0: Int, _ cap: Int) -> Int {
+            var n = n0
+            out[n] = 0x5B; n += 1
+            let d = x.enc.subcomponent
+            var s = lo
+            var first = true
+            while true {
+                if !first { out[n] = 0x2C; n += 1 }
+                first = false
+                var i = s
+                var fs: UInt8 = 0
+                while i < hi && x.src[i] != d { fs |= x.cls[Int(x.src[i])]; i += 1 }
+                n = leaf(x, s, i, fs, out, n, cap)
+                if i >= hi { break }
+                s = i + 1
+            }
+            out[n] = 0x5D
+            return n + 1
+        }
+
+        /// Emits one leaf: `null` for the explicit null, else a JSON string (escapes and charset decoded).
+        static func leaf(_ x: Context, _ lo: Int, _ hi: Int, _ f: UInt8, _ out: UnsafeMutablePointer<UInt8>, _ n0: Int, _ cap: Int) -> Int {
+            var n = n0
+            if hi - lo == 2 && x.src[lo] == 0x22 && x.src[lo + 1] == 0x22 {
+                out[n] = 0x6E; out[n + 1] = 0x75; out[n + 2] = 0x6C; out[n + 3] = 0x6C
+                return n + 4
+            }
+            out[n] = 0x22; n += 1
+            if f & (esc | high) == 0 {
+                for k in lo ..< hi { n = escapedByte(x.src[k], out, n) }
             } else {
-                text = Array(charset.decode(decoded).utf8)
+                let raw = UnsafeBufferPointer(start: x.src + lo, count: hi - lo)
+                let decoded = x.enc.hasEscape ? Escaping.decode(raw, encoding: x.enc) : Array(raw)
+                let text: [UInt8]
+                if x.fastText && decoded.allSatisfy({ $0 < 0x80 }) {
+                    text = decoded
+                } else {
+                    text = Array(x.charset.decode(decoded).utf8)
+                }
+                // The per-segment capacity bound covers this (every input byte yields at most 6 bytes).
+                precondition(n + text.count * 6 + 2 <= cap, "HL7JSON capacity bound")
+                for c in text { n = escapedByte(c, out, n) }
             }
-            ensure(text.count * 6 + 2)
-            put(0x22)
-            for c in text {
-                if c >= 0x20 && c != 0x22 && c != 0x5C { put(c) } else { escapedByte(c) }
+            out[n] = 0x22
+            return n + 1
+        }
+
+        /// Writes one byte JSON-escaped.
+        @inline(__always) static func escapedByte(_ c: UInt8, _ out: UnsafeMutablePointer<UInt8>, _ n: Int) -> Int {
+            switch c {
+            case 0x22: out[n] = 0x5C; out[n + 1] = 0x22; return n + 2
+            case 0x5C: out[n] = 0x5C; out[n + 1] = 0x5C; return n + 2
+            case 0x0A: out[n] = 0x5C; out[n + 1] = 0x6E; return n + 2
+            case 0x0D: out[n] = 0x5C; out[n + 1] = 0x72; return n + 2
+            case 0x09: out[n] = 0x5C; out[n + 1] = 0x74; return n + 2
+            case 0 ..< 0x20:
+                let digits: StaticString = "0123456789abcdef"
+                out[n] = 0x5C; out[n + 1] = 0x75; out[n + 2] = 0x30; out[n + 3] = 0x30
+                out[n + 4] = digits.utf8Start[Int(c >> 4)]; out[n + 5] = digits.utf8Start[Int(c & 0xF)]
+                return n + 6
+            default:
+                out[n] = c
+                return n + 1
             }
-            put(0x22)
         }
     }
 }

@@ -216,12 +216,19 @@ struct HL7BenchCommand: ParsableCommand {
             for m in corpus { n &+= HL7JSON.encode(try Message(m)).count }
             return n
         }
+        let parsed = try corpus.map { try Message($0) }
+        let (writeSeconds, _) = best {
+            var n = 0
+            for m in parsed { n &+= HL7JSON.encode(m).count }
+            return n
+        }
         let mb = Double(totalBytes) / 1e6
         let count = Double(corpus.count)
         let results: [(String, Double)] = [
             ("parse_mb_s", mb / parseSeconds), ("parse_msg_s", count / parseSeconds),
             ("parse_read_pid5_mb_s", mb / readSeconds), ("parse_read_pid5_msg_s", count / readSeconds),
             ("json_mb_s", mb / jsonSeconds), ("json_msg_s", count / jsonSeconds),
+            ("json_write_only_mb_s", mb / writeSeconds),
         ]
         if json {
             var s = "{\"messages\":\(corpus.count),\"bytes\":\(totalBytes),\"segments\":\(segs),\"json_bytes\":\(jsonBytes)"
