@@ -166,14 +166,16 @@ public enum HL7JSON {
                     }
                     var k = header ? 2 : 1
                     let firstSlot = Int(e.firstSlot)
+                    // Locals keep the loop in registers (stores through `buffer` could alias `self`).
+                    let out = buffer, cls = classes, src = p.baseAddress!
+                    var n = count
                     while k < slots {
-                        if !first { put(0x2C) }
+                        if !first { out[n] = 0x2C; n += 1 }
                         first = false
                         let lo = Int(slotPtr[firstSlot + k]), hi = Int(slotPtr[firstSlot + k + 1]) - 1
-                        // Fused scan-and-copy for the common plain field; roll back if it is not plain.
-                        // Locals keep the loop in registers (stores through `buffer` could alias `self`).
-                        let out = buffer, cls = classes, src = p.baseAddress!
-                        var n = count
+                        // Fused scan-and-copy for the common plain field; the structured path re-emits the
+                        // field from `mark` when any byte is special.
+                        let mark = n
                         out[n] = 0x22
                         n += 1
                         var f: UInt8 = 0
@@ -187,12 +189,13 @@ public enum HL7JSON {
                         }
                         if f == 0 {
                             out[n] = 0x22
-                            count = n + 1
+                            n += 1
                         } else {
-                            count = Writer.field(ctx, lo, hi, f, out, count, capacity)
+                            n = Writer.field(ctx, lo, hi, f, out, mark, capacity)
                         }
                         k += 1
                     }
+                    count = n
                     append("]}")
                 }
             }
