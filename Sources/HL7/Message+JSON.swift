@@ -322,8 +322,11 @@ public enum HL7JSON {
                 } else {
                     text = Array(x.charset.decode(decoded).utf8)
                 }
-                // The per-segment capacity bound covers this (every input byte yields at most 6 bytes).
-                precondition(n + text.count * 6 + 2 <= cap, "HL7JSON capacity bound")
+                // The per-segment capacity bound covers this: every input byte yields at most 3 UTF-8
+                // bytes, or 6 for an escaped control byte. Checked exactly, as a safety net.
+                var need = 2
+                for c in text { need += c < 0x20 ? 6 : (c == 0x22 || c == 0x5C ? 2 : 1) }
+                precondition(n + need <= cap, "HL7JSON capacity bound")
                 for c in text { n = escapedByte(c, out, n) }
             }
             out[n] = 0x22
