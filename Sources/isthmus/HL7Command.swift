@@ -142,9 +142,6 @@ struct FileHandleOutput {
     }
 }
 
-func printError(_ s: String) {
-    FileHandle.standardError.write(Data((s + "\n").utf8))
-}
 
 // MARK: - bench
 
