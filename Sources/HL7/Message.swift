@@ -106,8 +106,11 @@ extension Message {
     /// The segments of a message as a random-access collection of lightweight views.
     public struct Segments: RandomAccessCollection, Sendable {
         let message: Message
+        /// Always 0.
         public var startIndex: Int { 0 }
+        /// The number of segments.
         public var endIndex: Int { message.index.count }
+        /// The segment at position `i` (0-based).
         public subscript(i: Int) -> Segment { Segment(message: message, index: i) }
     }
 }

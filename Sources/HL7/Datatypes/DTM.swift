@@ -15,11 +15,17 @@ public struct HL7Timestamp: HL7DataType, Hashable, CustomStringConvertible {
         public static func < (a: Precision, b: Precision) -> Bool { a.rawValue < b.rawValue }
     }
 
+    /// Year (4 digits).
     public var year: Int
+    /// Month 1–12.
     public var month: Int?
+    /// Day 1–31.
     public var day: Int?
+    /// Hour 0–23.
     public var hour: Int?
+    /// Minute 0–59.
     public var minute: Int?
+    /// Second 0–60 (leap second allowed).
     public var second: Int?
     /// Fractional-second digits as written (1 to 4 digits, e.g. `"25"` for .25 s).
     public var fraction: String?
