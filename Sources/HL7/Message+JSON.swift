@@ -53,7 +53,7 @@ public enum HL7JSON {
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { table in
                 var w = Writer(p: p, enc: m.encoding, charset: m.characterSet, fastText: fastText,
                                classes: UnsafePointer(table.baseAddress!), capacity: p.count * 2 + 256)
-                Writer.fillClasses(table, m.encoding)
+                Writer.fillClasses(table, m.encoding, decodesEscapeSequences: !fastText)
                 w.message(m.index)
                 out.append(contentsOf: UnsafeBufferPointer(start: w.buffer, count: w.count))
                 w.buffer.deallocate()
@@ -85,9 +85,11 @@ public enum HL7JSON {
             self.buffer = .allocate(capacity: capacity)
         }
 
-        static func fillClasses(_ t: UnsafeMutableBufferPointer<UInt8>, _ e: EncodingCharacters) {
+        static func fillClasses(_ t: UnsafeMutableBufferPointer<UInt8>, _ e: EncodingCharacters, decodesEscapeSequences: Bool) {
             t.initialize(repeating: 0)
             for c in 0 ..< 0x20 { t[c] = jsonEscape }
+            // ISO 2022 sets switch with ESC: such text must go through the character-set decoder.
+            if decodesEscapeSequences { t[0x1B] |= high }
             t[0x22] |= jsonEscape
             t[0x5C] |= jsonEscape
             for c in 0x80 ..< 0x100 { t[c] = high }

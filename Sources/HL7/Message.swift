@@ -60,7 +60,13 @@ public struct Message: Hashable, Sendable {
         if HL7CharacterSet.matches(bytes[first], "UNICODE UTF-8") { return .utf8 }
         if HL7CharacterSet.matches(bytes[first], "8859/1") { return .latin1 }
         if HL7CharacterSet.matches(bytes[first], "ASCII") { return .ascii }
-        return HL7CharacterSet(msh18: String(decoding: bytes[first], as: UTF8.self))
+        // Code extension (§2.14.9.18, e.g. `ISO IR6~ISO IR87`): the repetitions after the first name the
+        // sets that ISO 2022 escape sequences switch to; read the message with the ISO 2022 decoder then.
+        let names = ER7Split.parts(bytes, r, encoding.repetition).map { String(decoding: bytes[$0], as: UTF8.self) }
+        if names.count > 1, let extended = names.dropFirst().lazy.compactMap(HL7CharacterSet.init(msh18:)).first(where: \.isISO2022) {
+            return extended
+        }
+        return HL7CharacterSet(msh18: names[0])
     }
 
     /// The serialized message: identical to the parsed bytes when unmodified.
