@@ -7,16 +7,19 @@ let package = Package(
     products: [
         .library(name: "DICOM", targets: ["DICOM"]),
         .library(name: "HL7", targets: ["HL7"]),
+        .library(name: "MLLP", targets: ["MLLP"]),
         .executable(name: "isthmus", targets: ["isthmus"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
         // zlib, for the Deflated Explicit VR Little Endian transfer syntax.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "DICOM", dependencies: ["CZlib"]),
         .target(name: "HL7"),
+        .target(name: "MLLP", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
         .executableTarget(
             name: "isthmus",
             dependencies: [
@@ -26,6 +29,15 @@ let package = Package(
         ),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HL7Tests", dependencies: ["HL7"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "MLLPTests",
+            dependencies: [
+                "MLLP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -99,7 +99,7 @@ public struct HL7Batch: Sendable {
 
     private static func parseHeader(_ raw: [UInt8], _ id: UInt32, at offset: Int) throws(HL7Error) -> Message {
         do throws(HL7Error) {
-            return try Message(validBytes: raw, headers: [id])
+            return try Message(validBytes: raw, header: id)
         } catch {
             var e = error
             e.offset = (e.offset ?? 0) + offset
@@ -168,7 +168,7 @@ public struct HL7Batch: Sendable {
             raw.append(contentsOf: encoding.msh2)
             raw.append(encoding.field)
             raw.append(0x0D)
-            var m = try Message(validBytes: raw, headers: [ER7Index.pack(id)!])
+            var m = try Message(validBytes: raw, header: ER7Index.pack(id)!)
             try m.set("\(id)-3", to: sendingApplication)
             try m.set("\(id)-7", to: timestamp.description)
             try m.set("\(id)-11", to: control)

@@ -73,6 +73,17 @@ public struct HL7CharacterSet: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Whether the set is read through ISO 2022 escape sequences (JIS X 0208 / 0212).
+    public var isISO2022: Bool {
+        if case .iconv(let n) = kind { return n.hasPrefix("ISO-2022") }
+        return false
+    }
+
+    /// Whether `bytes` spell `name` exactly.
+    static func matches(_ bytes: ArraySlice<UInt8>, _ name: StaticString) -> Bool {
+        name.withUTF8Buffer { n in n.count == bytes.count && n.elementsEqual(bytes) }
+    }
+
     // MARK: Decoding
 
     /// Decodes bytes of this character set into a string. Bytes that cannot be decoded become U+FFFD.

@@ -12,9 +12,6 @@ struct SegmentEntry: Hashable, Sendable {
     var firstSlot: Int32
     /// The three ID bytes packed big-endian, for fast comparison.
     var id: UInt32
-
-    /// Number of slots (ID + fields). `slots` holds one more entry, a sentinel `end + 1`.
-    func slotCount(in slots: [Int32], next: Int32) -> Int { Int(next - firstSlot) - 1 }
 }
 
 /// The flat index of one message: an array of segment entries and one array of slot starts
@@ -35,9 +32,9 @@ struct ER7Index: Hashable, Sendable {
         UInt32(a) << 16 | UInt32(b) << 8 | UInt32(c)
     }
     static func pack(_ id: String) -> UInt32? {
-        let u = Array(id.utf8)
-        guard u.count == 3 else { return nil }
-        return pack(u[0], u[1], u[2])
+        var it = id.utf8.makeIterator()
+        guard let a = it.next(), let b = it.next(), let c = it.next(), it.next() == nil else { return nil }
+        return pack(a, b, c)
     }
     static func unpack(_ id: UInt32) -> String {
         String(decoding: [UInt8(id >> 16 & 0xFF), UInt8(id >> 8 & 0xFF), UInt8(id & 0xFF)], as: UTF8.self)
@@ -89,13 +86,19 @@ struct ER7Index: Hashable, Sendable {
 
 // MARK: - Scanning
 
+/// 0x80 in every byte of `x` that is zero, 0 elsewhere (exact, no false positives).
+@inline(__always) func zeroBytes(_ x: UInt64) -> UInt64 {
+    let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+    return ~(((x & low) &+ low) | x | low)
+}
+
 extension ER7Index {
     /// Byte classes used by the scanner.
     private static let plain: UInt8 = 0, separator: UInt8 = 1, terminator: UInt8 = 2, invalid: UInt8 = 3
 
-    /// Finds the header (MSH, or FHS/BHS when `headers` allows it) and reads the delimiters.
+    /// Finds the header segment (MSH, or FHS/BHS for batch headers) and reads the delimiters.
     /// Returns the encoding characters and the offset of the header segment.
-    static func readHeader(_ p: UnsafeBufferPointer<UInt8>, allowed headers: [UInt32]) throws(HL7Error) -> (EncodingCharacters, Int) {
+    static func readHeader(_ p: UnsafeBufferPointer<UInt8>, allowed header: UInt32) throws(HL7Error) -> (EncodingCharacters, Int) {
         let n = p.count
         var i = 0
         // Lenient: skip a UTF-8 BOM, an MLLP start block and blank lines before the header.
@@ -103,12 +106,12 @@ extension ER7Index {
         while i < n, p[i] == 0x0B || p[i] == 0x0D || p[i] == 0x0A || p[i] == 0x20 || p[i] == 0x09 { i += 1 }
         guard i < n else { throw HL7Error(.missingHeader, "input is empty", offset: i) }
         guard i + 3 <= n else {
-            throw HL7Error(n - i < 3 && isPrefixOfHeader(p, i, headers) ? .truncated : .missingHeader,
+            throw HL7Error(n - i < 3 && isPrefixOfHeader(p, i, header) ? .truncated : .missingHeader,
                            "input ends before a complete MSH segment ID", offset: i)
         }
         let id = pack(p[i], p[i + 1], p[i + 2])
-        guard headers.contains(id) else {
-            throw HL7Error(.missingHeader, "message does not start with an MSH segment", offset: i)
+        guard id == header else {
+            throw HL7Error(.missingHeader, "message does not start with an \(unpack(header)) segment", offset: i)
         }
         let name = unpack(id)
         guard i + 3 < n else { throw HL7Error(.truncated, "input ends before the field separator", offset: n, segment: name, field: 1) }
@@ -128,17 +131,14 @@ extension ER7Index {
         return (enc, i)
     }
 
-    private static func isPrefixOfHeader(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, _ headers: [UInt32]) -> Bool {
-        let rest = Array(p[i...])
-        return headers.contains { h in
-            let full = [UInt8(h >> 16 & 0xFF), UInt8(h >> 8 & 0xFF), UInt8(h & 0xFF)]
-            return full.starts(with: rest)
-        }
+    private static func isPrefixOfHeader(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, _ h: UInt32) -> Bool {
+        let full = [UInt8(h >> 16 & 0xFF), UInt8(h >> 8 & 0xFF), UInt8(h & 0xFF)]
+        return full.starts(with: p[i...])
     }
 
     /// Builds the index of `bytes`: one pass, one comparison table lookup per byte, appends only
     /// at delimiters. Segment terminators CR, LF and CRLF are all accepted; blank lines are skipped.
-    static func build(_ bytes: [UInt8], headers: [UInt32] = [msh]) throws(HL7Error) -> (EncodingCharacters, ER7Index) {
+    static func build(_ bytes: [UInt8], header: UInt32 = msh) throws(HL7Error) -> (EncodingCharacters, ER7Index) {
         guard bytes.count <= maximumSize else {
             throw HL7Error(.tooLarge, "message of \(bytes.count) bytes exceeds the \(maximumSize)-byte limit")
         }
@@ -146,7 +146,7 @@ extension ER7Index {
         var result: (EncodingCharacters, ER7Index)?
         bytes.withUnsafeBufferPointer { p in
             do throws(HL7Error) {
-                result = try scan(p, headers: headers)
+                result = try scan(p, header: header)
             } catch {
                 failure = error
             }
@@ -155,8 +155,8 @@ extension ER7Index {
         return result!
     }
 
-    private static func scan(_ p: UnsafeBufferPointer<UInt8>, headers: [UInt32]) throws(HL7Error) -> (EncodingCharacters, ER7Index) {
-        let (enc, headerStart) = try readHeader(p, allowed: headers)
+    private static func scan(_ p: UnsafeBufferPointer<UInt8>, header: UInt32) throws(HL7Error) -> (EncodingCharacters, ER7Index) {
+        let (enc, headerStart) = try readHeader(p, allowed: header)
         let n = p.count
         let fs = enc.field
         var segments: [SegmentEntry] = []
@@ -203,7 +203,24 @@ extension ER7Index {
                     return true
                 }
 
+                let raw = UnsafeRawPointer(p.baseAddress!)
+                let fsPattern = UInt64(fs) &* 0x0101_0101_0101_0101
                 while i < n {
+                    // Eight bytes at a time (SWAR): when the word holds no control byte, only field
+                    // separators matter, and their positions come from the bits of an exact zero-byte mask.
+                    if i &+ 8 <= n {
+                        let x = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                        if zeroBytes(x & 0xE0E0_E0E0_E0E0_E0E0) == 0 {
+                            var m = zeroBytes(x ^ fsPattern)
+                            while m != 0 {
+                                out[w] = Int32(truncatingIfNeeded: i &+ (m.trailingZeroBitCount >> 3) &+ 1)
+                                w &+= 1
+                                m &= m &- 1
+                            }
+                            i &+= 8
+                            continue
+                        }
+                    }
                     let k = classes[Int(p[i])]
                     if k == plain { i += 1; continue }
                     if k == separator {

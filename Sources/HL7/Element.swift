@@ -120,14 +120,6 @@ public struct Element: Sendable {
         }
     }
 
-    /// The decoded text of component `n` (and subcomponent `s`), or nil when absent or empty.
-    /// Convenience for typed readers.
-    public func text(_ n: Int, _ s: Int = 1) -> String? {
-        guard let c = component(n), let sc = s == 1 && c.level == .subcomponent ? c : c.subcomponent(s) else { return nil }
-        if sc.isEmpty { return nil }
-        return sc.value
-    }
-
     /// The first leaf: repetition 1, component 1, subcomponent 1.
     public var leaf: Element {
         if literal { return self }

@@ -48,26 +48,35 @@ public struct EncodingCharacters: Hashable, Sendable {
     /// - Throws: ``HL7Error/Code/invalidEncodingCharacters`` when a delimiter is a letter, digit,
     ///   space, control character, or is used twice.
     public init(fieldSeparator fs: UInt8, msh2: some Collection<UInt8>, offset: Int = 0) throws(HL7Error) {
-        let chars = Array(msh2)
-        guard chars.count <= 5 else {
-            throw HL7Error(.invalidEncodingCharacters, "MSH-2 has \(chars.count) characters; at most 5 are allowed", offset: offset, segment: "MSH", field: 2)
-        }
-        var all = [fs]
-        for c in chars {
-            guard EncodingCharacters.isValidDelimiter(c) else {
-                throw HL7Error(.invalidEncodingCharacters, "MSH-2 contains byte 0x\(hex(c)), which cannot be a delimiter", offset: offset, segment: "MSH", field: 2)
-            }
-            guard !all.contains(c) else {
-                throw HL7Error(.invalidEncodingCharacters, "MSH-2 uses byte 0x\(hex(c)) twice or as the field separator", offset: offset, segment: "MSH", field: 2)
-            }
-            all.append(c)
+        // No allocation: this runs once per parsed message.
+        let count = msh2.count
+        guard count <= 5 else {
+            throw HL7Error(.invalidEncodingCharacters, "MSH-2 has \(count) characters; at most 5 are allowed", offset: offset, segment: "MSH", field: 2)
         }
         guard EncodingCharacters.isValidDelimiter(fs) else {
             throw HL7Error(.invalidEncodingCharacters, "MSH-1 byte 0x\(hex(fs)) cannot be a field separator", offset: offset, segment: "MSH", field: 1)
         }
-        func at(_ i: Int) -> UInt8 { i < chars.count ? chars[i] : fs }
-        self.init(field: fs, component: at(0), repetition: at(1), escape: at(2), subcomponent: at(3),
-                  truncation: chars.count == 5 ? chars[4] : nil)
+        var chars: (UInt8, UInt8, UInt8, UInt8, UInt8) = (fs, fs, fs, fs, fs)
+        var k = 0
+        for c in msh2 {
+            guard EncodingCharacters.isValidDelimiter(c) else {
+                throw HL7Error(.invalidEncodingCharacters, "MSH-2 contains byte 0x\(hex(c)), which cannot be a delimiter", offset: offset + k, segment: "MSH", field: 2)
+            }
+            let seen = c == fs || (k > 0 && c == chars.0) || (k > 1 && c == chars.1) || (k > 2 && c == chars.2) || (k > 3 && c == chars.3)
+            guard !seen else {
+                throw HL7Error(.invalidEncodingCharacters, "MSH-2 uses byte 0x\(hex(c)) twice or as the field separator", offset: offset + k, segment: "MSH", field: 2)
+            }
+            switch k {
+            case 0: chars.0 = c
+            case 1: chars.1 = c
+            case 2: chars.2 = c
+            case 3: chars.3 = c
+            default: chars.4 = c
+            }
+            k += 1
+        }
+        self.init(field: fs, component: chars.0, repetition: chars.1, escape: chars.2, subcomponent: chars.3,
+                  truncation: count == 5 ? chars.4 : nil)
     }
 
     /// A delimiter must be printable ASCII punctuation.

@@ -15,19 +15,33 @@ public struct ErrorConditionCode: Hashable, Sendable {
         self.text = text
     }
 
+    /// 0 – Message accepted.
     public static let messageAccepted = Self(code: 0, text: "Message accepted")
+    /// 100 – Segment sequence error.
     public static let segmentSequenceError = Self(code: 100, text: "Segment sequence error")
+    /// 101 – Required field missing.
     public static let requiredFieldMissing = Self(code: 101, text: "Required field missing")
+    /// 102 – Data type error.
     public static let dataTypeError = Self(code: 102, text: "Data type error")
+    /// 103 – Table value not found.
     public static let tableValueNotFound = Self(code: 103, text: "Table value not found")
+    /// 104 – Value too long.
     public static let valueTooLong = Self(code: 104, text: "Value too long")
+    /// 200 – Unsupported message type.
     public static let unsupportedMessageType = Self(code: 200, text: "Unsupported message type")
+    /// 201 – Unsupported event code.
     public static let unsupportedEventCode = Self(code: 201, text: "Unsupported event code")
+    /// 202 – Unsupported processing id.
     public static let unsupportedProcessingID = Self(code: 202, text: "Unsupported processing id")
+    /// 203 – Unsupported version id.
     public static let unsupportedVersionID = Self(code: 203, text: "Unsupported version id")
+    /// 204 – Unknown key identifier.
     public static let unknownKeyIdentifier = Self(code: 204, text: "Unknown key identifier")
+    /// 205 – Duplicate key identifier.
     public static let duplicateKeyIdentifier = Self(code: 205, text: "Duplicate key identifier")
+    /// 206 – Application record locked.
     public static let applicationRecordLocked = Self(code: 206, text: "Application record locked")
+    /// 207 – Application internal error.
     public static let applicationInternalError = Self(code: 207, text: "Application internal error")
 }
 

@@ -38,14 +38,12 @@ extension Message {
     public mutating func setER7(_ path: HL7Path, to er7: String) throws(HL7Error) {
         let raw = try characterSet.encode(er7)
         if path.field == nil {
-            try ensureSegment(path.segment, occurrence: path.occurrence)
-            let s = segmentIndex(path.segment, occurrence: path.occurrence)!
-            var e = segments[s].range
-            if ER7Index.isHeader(index.segments[s].id) {
+            if let id = ER7Index.pack(path.segment), ER7Index.isHeader(id) {
                 throw HL7Error(.invalidPath, "a header segment cannot be replaced as a whole", segment: path.segment)
             }
-            e = e.lowerBound ..< e.upperBound
-            try splice(e, raw)
+            try ensureSegment(path.segment, occurrence: path.occurrence)
+            let s = segmentIndex(path.segment, occurrence: path.occurrence)!
+            try splice(segments[s].range, raw)
             return
         }
         try replace(path, with: raw)
@@ -146,7 +144,7 @@ extension Message {
     }
 
     private mutating func reindex(_ b: [UInt8]) throws(HL7Error) {
-        let m = try Message(validBytes: b, headers: [index.segments[0].id])
+        let m = try Message(validBytes: b, header: index.segments[0].id)
         self = m
     }
 }

@@ -43,8 +43,8 @@ public struct Message: Hashable, Sendable {
         try self.init(Array(text.utf8))
     }
 
-    init(validBytes bytes: [UInt8], headers: [UInt32]) throws(HL7Error) {
-        let (enc, idx) = try ER7Index.build(bytes, headers: headers)
+    init(validBytes bytes: [UInt8], header: UInt32) throws(HL7Error) {
+        let (enc, idx) = try ER7Index.build(bytes, header: header)
         self.bytes = bytes
         self.encoding = enc
         self.index = idx
@@ -56,7 +56,17 @@ public struct Message: Hashable, Sendable {
     public var declaredCharacterSet: HL7CharacterSet? {
         guard let r = index.fieldRange(0, 18), !r.isEmpty else { return nil }
         let first = ER7Split.part(bytes, r, encoding.repetition, 1) ?? r
-        return HL7CharacterSet(msh18: String(decoding: bytes[first], as: UTF8.self))
+        // Fast path for the common names, without building strings (this runs for every parsed message).
+        if HL7CharacterSet.matches(bytes[first], "UNICODE UTF-8") { return .utf8 }
+        if HL7CharacterSet.matches(bytes[first], "8859/1") { return .latin1 }
+        if HL7CharacterSet.matches(bytes[first], "ASCII") { return .ascii }
+        // Code extension (§2.14.9.18, e.g. `ISO IR6~ISO IR87`): the repetitions after the first name the
+        // sets that ISO 2022 escape sequences switch to; read the message with the ISO 2022 decoder then.
+        let names = ER7Split.parts(bytes, r, encoding.repetition).map { String(decoding: bytes[$0], as: UTF8.self) }
+        if names.count > 1, let extended = names.dropFirst().lazy.compactMap(HL7CharacterSet.init(msh18:)).first(where: \.isISO2022) {
+            return extended
+        }
+        return HL7CharacterSet(msh18: names[0])
     }
 
     /// The serialized message: identical to the parsed bytes when unmodified.
@@ -102,8 +112,11 @@ extension Message {
     /// The segments of a message as a random-access collection of lightweight views.
     public struct Segments: RandomAccessCollection, Sendable {
         let message: Message
+        /// Always 0.
         public var startIndex: Int { 0 }
+        /// The number of segments.
         public var endIndex: Int { message.index.count }
+        /// The segment at position `i` (0-based).
         public subscript(i: Int) -> Segment { Segment(message: message, index: i) }
     }
 }

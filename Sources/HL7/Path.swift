@@ -46,7 +46,14 @@ public struct HL7Path: Hashable, Sendable, CustomStringConvertible, LosslessStri
     /// Parses a path such as `PID-3(2).4.1`.
     /// - Throws: ``HL7Error/Code/invalidPath``.
     public init(parsing text: String) throws(HL7Error) {
-        let u = Array(text.utf8)
+        var copy = text
+        let result: Result<HL7Path, HL7Error> = copy.withUTF8 { u in
+            do throws(HL7Error) { return .success(try HL7Path(utf8: u, text: text)) } catch { return .failure(error) }
+        }
+        self = try result.get()
+    }
+
+    private init(utf8 u: UnsafeBufferPointer<UInt8>, text: String) throws(HL7Error) {
         var i = 0
         func fail(_ why: String) -> HL7Error { HL7Error(.invalidPath, "path \"\(text)\": \(why) at character \(i + 1)") }
         func number() throws(HL7Error) -> Int {

@@ -182,16 +182,19 @@ struct HL7BenchCommand: ParsableCommand {
         // Validate the corpus once (and keep the work from being optimized away later).
         for m in corpus { _ = try Message(m) }
 
-        let clock = ContinuousClock()
+        // CPU time of this thread: on a shared machine, time spent descheduled is not counted.
+        func cpuSeconds() -> Double {
+            var t = timespec()
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+            return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+        }
         func best(_ body: () throws -> Int) rethrows -> (Double, Int) {
             var bestSeconds = Double.infinity
             var check = 0
             for _ in 0 ..< max(1, rounds) {
-                let start = clock.now
+                let start = cpuSeconds()
                 check = try body()
-                let d = clock.now - start
-                let s = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-                bestSeconds = min(bestSeconds, s)
+                bestSeconds = min(bestSeconds, cpuSeconds() - start)
             }
             return (bestSeconds, check)
         }
@@ -210,12 +213,19 @@ struct HL7BenchCommand: ParsableCommand {
             for m in corpus { n &+= HL7JSON.encode(try Message(m)).count }
             return n
         }
+        let parsed = try corpus.map { try Message($0) }
+        let (writeSeconds, _) = best {
+            var n = 0
+            for m in parsed { n &+= HL7JSON.encode(m).count }
+            return n
+        }
         let mb = Double(totalBytes) / 1e6
         let count = Double(corpus.count)
         let results: [(String, Double)] = [
             ("parse_mb_s", mb / parseSeconds), ("parse_msg_s", count / parseSeconds),
             ("parse_read_pid5_mb_s", mb / readSeconds), ("parse_read_pid5_msg_s", count / readSeconds),
             ("json_mb_s", mb / jsonSeconds), ("json_msg_s", count / jsonSeconds),
+            ("json_write_only_mb_s", mb / writeSeconds),
         ]
         if json {
             var s = "{\"messages\":\(corpus.count),\"bytes\":\(totalBytes),\"segments\":\(segs),\"json_bytes\":\(jsonBytes)"
@@ -283,7 +293,10 @@ struct HL7CorpusGenerator {
     private mutating func adt(_ i: Int) -> [UInt8] {
         let ev = pick(["A01", "A04", "A08"])
         var segs = [header("ADT^\(ev)^ADT_A01", i), "EVN|\(ev)|\(ts())", pid(), "NK1|1|\(pick(Self.family))^\(pick(Self.given))|SPO^Spouse^HL70063", pv1()]
+        segs.append("PD1|||\(pick(["FAMILY PRACTICE CLINIC", "NORTH HEALTH CENTER", "RIVERSIDE MEDICAL GROUP"]))^^\(digits(4))|\(digits(6))^\(pick(Self.family))^\(pick(Self.given))^^^DR^MD")
+        segs.append("PV2|||\(pick(["CHEST PAIN", "FALL", "FEVER", "ELECTIVE SURGERY"]))^^L|||||\(ts())|||||||||||||N")
         if int(2) == 0 { segs.append("AL1|1|DA|\(digits(5))^PENICILLIN^RXNORM|SV|RASH") }
+        segs.append("DG1|1||\(pick(["R07.9", "W19", "R50.9", "Z01.818"]))^\(pick(["Chest pain", "Fall", "Fever", "Pre-op exam"]))^I10||\(ts())|A")
         if int(3) == 0 { segs.append("ZPI|\(pick(["VIP", "STAFF"]))|\(digits(4))") }
         return Array((segs.joined(separator: "\r") + "\r").utf8)
     }
@@ -293,18 +306,21 @@ struct HL7CorpusGenerator {
         let order = digits(8)
         let segs = [header("ORM^O01^ORM_O01", i), pid(), pv1(),
                     "ORC|NW|\(order)^RIS|\(digits(8))^PACS||SC||^^^\(ts())^^R||\(ts())|\(digits(5))^\(pick(Self.family))^\(pick(Self.given))",
+                    "DG1|1||\(pick(["R07.9", "S06.0", "R10.9"]))^\(pick(["Chest pain", "Concussion", "Abdominal pain"]))^I10||\(ts())|W",
                     "OBR|1|\(order)^RIS|\(digits(8))^PACS|\(code)^\(text)^CPT4|||\(ts())||||||Clinical indication: \(pick(["pain", "follow-up", "trauma", "fever"]))|||\(digits(6))^\(pick(Self.family))^\(pick(Self.given))||ACC\(digits(7))|||||CT|||1^^^\(ts())^^R"]
-        return Array((segs.joined(separator: "\r") + "\r").utf8)
+        var all = segs
+        all.append("NTE|1||Patient \\T\\ escort informed; prep: \\.br\\NPO 6h before exam, remove metal objects")
+        return Array((all.joined(separator: "\r") + "\r").utf8)
     }
 
     private mutating func oru(_ i: Int) -> [UInt8] {
         var segs = [header("ORU^R01^ORU_R01", i), pid(),
                     "OBR|1|\(digits(8))^LAB|\(digits(8))^LAB|PANEL^Basic panel^L|||\(ts())|||||||\(ts())||\(digits(6))^\(pick(Self.family))^\(pick(Self.given))||||||\(ts())|||F"]
-        for k in 0 ..< 2 + int(3) {
+        for k in 0 ..< 3 + int(4) {
             let (code, name, unit, range) = Self.labs[int(Self.labs.count)]
             segs.append("OBX|\(k + 1)|NM|\(code)^\(name)^LN||\(int(200)).\(int(10))|\(unit)|\(range)|\(pick(["N", "H", "L"]))|||F|||\(ts())")
         }
-        if int(2) == 0 { segs.append("NTE|1||Specimen slightly hemolyzed\\.br\\Result verified \\T\\ released") }
+        segs.append("NTE|1||Specimen slightly hemolyzed\\.br\\Result verified \\T\\ released by \\H\\lab\\N\\")
         return Array((segs.joined(separator: "\r") + "\r").utf8)
     }
 }

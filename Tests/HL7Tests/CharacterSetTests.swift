@@ -59,4 +59,18 @@ import Testing
         latin += [0xEB, 0x0D]
         #expect(try Message(latin)["PID-5"] == "Zoë")
     }
+
+    @Test func iso2022CodeExtensionForJapanese() throws {
+        // MSH-18 `ISO IR6~ISO IR87`: names in JIS X 0208 switched in by ESC $ B … ESC ( B, raw or as \M\ / \C\ escapes.
+        var bytes = Array("MSH|^~\\&|A|B|C|D|2026||ADT^A01|J1|P|2.5|||||JPN|ISO IR6~ISO IR87\rPID|1||1||".utf8)
+        bytes += [0x1B, 0x24, 0x42, 0x3B, 0x33, 0x45, 0x44, 0x1B, 0x28, 0x42] + Array("^".utf8)
+        bytes += Array("\\M2442\\B@O:\\C2842\\\r".utf8)
+        let m = try Message(bytes)
+        #expect(m.characterSet.isISO2022)
+        #expect(m["PID-5.1"] == "山田")
+        #expect(m["PID-5.2"] == "太郎")
+        #expect(m["MSH-10"] == "J1")
+        #expect(m.serialized() == bytes)
+        #expect(HL7JSON.string(m).contains(#"{"id":"PID","fields":["1","","1","",["山田","太郎"]]}"#))
+    }
 }

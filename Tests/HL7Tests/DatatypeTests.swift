@@ -74,6 +74,8 @@ import Testing
         let m = try Fixtures.message("oru_r01_v251.hl7")
         #expect(m.timestamp?.utcOffsetMinutes == -300)
         #expect(m.read(TS.self, at: "OBR-7")?.precision == .second)
+        #expect(m.read(TS.self, at: "OBR-8") == nil)
+        #expect(m.read(TS.self, at: "PID-5") == nil)
     }
 
     @Test func nowIsAFullUTCTimestamp() {

@@ -34,4 +34,14 @@ import Testing
         let obj = try JSONSerialization.jsonObject(with: Data(HL7JSON.encode(ms))) as? [String: Any]
         #expect((obj?["messages"] as? [Any])?.count == 5)
     }
+
+    /// Found by the fuzzer: a long non-ASCII component under ISO 8859-1 tripped an over-conservative
+    /// capacity check (decoded UTF-8 length × 6) although the output fits.
+    @Test func longLatin1CompositeValue() throws {
+        var bytes = Array("MSH|^~\\&|A|B|C|D|2026||ADT^A01|X|P|2.5|||||DEU|8859/1\rPID|1||".utf8)
+        bytes += [UInt8](repeating: 0xE9, count: 300) + Array("^x\r".utf8)
+        let m = try Message(bytes)
+        let json = HL7JSON.string(m)
+        #expect(json.hasSuffix(#"{"id":"PID","fields":["1","",[""# + String(repeating: "é", count: 300) + #"","x"]]}]}"#))
+    }
 }

@@ -23,6 +23,7 @@ public struct CWE: HL7DataType, Hashable {
     /// CWE.9 Original Text (not in CE).
     public var originalText: String?
 
+    /// Reads the type from an element (see ``HL7DataType``).
     public init(_ e: Element) {
         identifier = e.partText(1)
         text = e.partText(2)

@@ -21,6 +21,7 @@ public struct CX: HL7DataType, Hashable {
     /// CX.8 Expiration Date.
     public var expirationDate: String?
 
+    /// Reads the type from an element (see ``HL7DataType``).
     public init(_ e: Element) {
         idNumber = e.partText(1)
         checkDigit = e.partText(2)

@@ -5,8 +5,9 @@
 /// A composite read from a field or repetition takes its parts from the components; one read from
 /// a component (e.g. the assigning authority HD inside CX.4) takes them from the subcomponents.
 public protocol HL7DataType: Sendable {
-    /// Reads the value; absent parts are nil.
-    init(_ element: Element)
+    /// Reads the value; absent parts are nil. Nil when the element cannot be read as this type
+    /// (only types with a grammar, such as ``HL7Timestamp``, fail).
+    init?(_ element: Element)
 }
 
 extension Element {
@@ -30,7 +31,7 @@ extension Element {
 
 extension Message {
     /// Reads the element at a path as a data type (first repetition when the path names a field).
-    /// Nil when the element is absent.
+    /// Nil when the element is absent or cannot be read as the type.
     public func read<T: HL7DataType>(_ type: T.Type, at path: String) -> T? {
         guard let e = element(at: path) else { return nil }
         return T(e.level == .field ? (e.repetition(1) ?? e) : e)
@@ -39,6 +40,6 @@ extension Message {
     /// Reads every repetition of the field at a path as a data type.
     public func readAll<T: HL7DataType>(_ type: T.Type, at path: String) -> [T] {
         guard let e = element(at: path) else { return [] }
-        return e.repetitions.filter { !$0.isEmpty }.map(T.init)
+        return e.repetitions.filter { !$0.isEmpty }.compactMap { T($0) }
     }
 }

@@ -15,11 +15,17 @@ public struct HL7Timestamp: HL7DataType, Hashable, CustomStringConvertible {
         public static func < (a: Precision, b: Precision) -> Bool { a.rawValue < b.rawValue }
     }
 
+    /// Year (4 digits).
     public var year: Int
+    /// Month 1–12.
     public var month: Int?
+    /// Day 1–31.
     public var day: Int?
+    /// Hour 0–23.
     public var hour: Int?
+    /// Minute 0–59.
     public var minute: Int?
+    /// Second 0–60 (leap second allowed).
     public var second: Int?
     /// Fractional-second digits as written (1 to 4 digits, e.g. `"25"` for .25 s).
     public var fraction: String?
@@ -37,10 +43,10 @@ public struct HL7Timestamp: HL7DataType, Hashable, CustomStringConvertible {
         return .year
     }
 
-    /// Reads TS.1 / DTM; an invalid value reads as year 0 (check ``init(parsing:)`` for errors).
-    public init(_ e: Element) {
-        let text = e.leaf.value
-        self = (try? HL7Timestamp(parsing: text)) ?? HL7Timestamp(year: 0)
+    /// Reads TS.1 / DTM; nil when empty or not a valid DTM (``init(parsing:)`` says why).
+    public init?(_ e: Element) {
+        guard let t = try? HL7Timestamp(parsing: e.leaf.value) else { return nil }
+        self = t
     }
 
     /// Creates a timestamp from parts.

@@ -11,6 +11,7 @@ public struct EI: HL7DataType, Hashable {
     /// EI.4 Universal ID Type.
     public var universalIDType: String?
 
+    /// Reads the type from an element (see ``HL7DataType``).
     public init(_ e: Element) {
         entityIdentifier = e.partText(1)
         namespaceID = e.partText(2)

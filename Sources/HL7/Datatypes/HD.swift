@@ -9,6 +9,7 @@ public struct HD: HL7DataType, Hashable {
     /// HD.3 Universal ID Type (e.g. `ISO`, `DNS`).
     public var universalIDType: String?
 
+    /// Reads the type from an element (see ``HL7DataType``).
     public init(_ e: Element) {
         namespaceID = e.partText(1)
         universalID = e.partText(2)

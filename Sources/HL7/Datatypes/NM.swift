@@ -11,6 +11,7 @@ public struct NM: HL7DataType, Hashable {
         return Double(text)
     }
 
+    /// Reads the type from an element (see ``HL7DataType``).
     public init(_ e: Element) {
         let t = e.leaf.value
         text = t.isEmpty ? nil : t

@@ -29,6 +29,7 @@ public struct XCN: HL7DataType, Hashable {
     /// XCN.13 Identifier Type Code.
     public var identifierTypeCode: String?
 
+    /// Reads the type from an element (see ``HL7DataType``).
     public init(_ e: Element) {
         idNumber = e.partText(1)
         XPN.readFN(e, at: 2, family: &familyName, prefix: &ownSurnamePrefix)

@@ -23,6 +23,7 @@ public struct XPN: HL7DataType, Hashable {
     /// XPN.8 Name Representation Code (table 4000: `A` alphabetic, `I` ideographic, `P` phonetic).
     public var nameRepresentationCode: String?
 
+    /// Reads the type from an element (see ``HL7DataType``).
     public init(_ e: Element) {
         XPN.readFN(e, at: 1, family: &familyName, prefix: &ownSurnamePrefix)
         givenName = e.partText(2)

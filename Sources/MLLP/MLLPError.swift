@@ -1,0 +1,33 @@
+// HL7 MLLP Release 2 (HL7 Version 3 Standard: Transport Specification – MLLP, R2) — errors of the framing layer.
+
+/// An error raised by the MLLP framing layer: a stable ``Code`` and a reason (never message content).
+public struct MLLPError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// A machine-comparable error kind.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        /// The code's stable name.
+        public let name: String
+        private init(_ name: String) { self.name = name }
+
+        /// Bytes other than white space arrived outside a frame (no start block 0x0B).
+        public static let missingStartBlock = Code("missingStartBlock")
+        /// A frame's payload exceeds the decoder's maximum frame size.
+        public static let frameTooLarge = Code("frameTooLarge")
+        /// The connection ended in the middle of a frame.
+        public static let truncatedFrame = Code("truncatedFrame")
+
+        public var description: String { name }
+    }
+
+    /// What went wrong.
+    public var code: Code
+    /// Why, in words.
+    public var reason: String
+
+    /// Creates an error.
+    public init(_ code: Code, _ reason: String) {
+        self.code = code
+        self.reason = reason
+    }
+
+    public var description: String { "MLLPError.\(code): \(reason)" }
+}
