@@ -87,6 +87,8 @@ struct DataSetParser {
         var groupLengthCheck: (group: UInt16, end: Int, declared: Int)?
         while pos < end {
             if end - pos < 8 {
+                // After the meta information, a few bytes can be a whole data set (an empty deflate stream).
+                if stop == .afterGroup2 { return pos }
                 if (pos..<end).allSatisfy({ buf[$0] == 0 }) {
                     warn("\(end - pos) trailing zero bytes ignored", at: pos)
                     return end
