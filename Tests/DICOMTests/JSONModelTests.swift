@@ -84,6 +84,15 @@ import Testing
         }
     }
 
+    @Test func unsignedVeryLongValuesKeepTheirSign() throws {
+        var ds = DataSet()
+        ds.set(Tag(0x0018, 0x9087), unsignedIntegers: [UInt64.max, 1])
+        // (0018,9087) is FD in the dictionary; the explicit UV element is what is tested here.
+        let json = try ds.jsonString(options: DICOMJSONOptions(prettyPrinted: false))
+        #expect(json.contains("[18446744073709551615,1]"))
+        #expect(try DataSet(json: json)[Tag(0x0018, 0x9087)]?.unsignedIntegers == [UInt64.max, 1])
+    }
+
     @Test func rejectsMalformedDocuments() {
         for bad in ["[1]", "{\"0010\":{\"vr\":\"PN\"}}", "{\"00100010\":{\"vr\":\"XX\"}}", "{\"00100010\":{}}",
                     "{\"00100010\":{\"vr\":\"PN\",\"Value\":[1]}}", "{\"00280010\":{\"vr\":\"US\",\"Value\":[\"x\"]}}",

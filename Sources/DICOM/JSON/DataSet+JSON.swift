@@ -122,7 +122,9 @@ extension DataSet {
                 if s.isEmpty { return .null }
                 return DataSet.jsonNumber(s, integer: e.vr == .IS)
             }
-        case .US, .SS, .UL, .SL, .SV, .UV:
+        case .UV:
+            return e.unsignedIntegers.map { .number(String($0)) }
+        case .US, .SS, .UL, .SL, .SV:
             return e.integers.map { .number(String($0)) }
         case .FL, .FD:
             return e.doubles.map { d in
@@ -251,7 +253,14 @@ extension DataSet {
                 }
             }
             try set(tag, vr: .PN, strings: names)
-        case .US, .SS, .UL, .SL, .SV, .UV:
+        case .UV:
+            var numbers: [UInt64] = []
+            for v in numberTexts(values) {
+                guard let n = UInt64(v) else { throw DICOMError(.invalidDocument, "\(v) is not an unsigned 64-bit integer", tag: tag) }
+                numbers.append(n)
+            }
+            set(tag, unsignedIntegers: numbers)
+        case .US, .SS, .UL, .SL, .SV:
             var ints: [Int] = []
             for v in values {
                 switch v {
@@ -302,6 +311,16 @@ extension DataSet {
                 }
             }
             try set(tag, vr: vr, strings: strings, checkingLength: false)
+        }
+    }
+
+    /// Number tokens (or strings) of a "Value" array, as text.
+    func numberTexts(_ values: [JSONValue]) -> [String] {
+        values.compactMap { v in
+            switch v {
+            case .number(let n), .string(let n): return n
+            default: return nil
+            }
         }
     }
 

@@ -60,6 +60,14 @@ extension DataElement {
         }
     }
 
+    /// Unsigned 64-bit integers (UV, OV), without the sign problem of `integers` above `Int.max`.
+    public var unsignedIntegers: [UInt64] {
+        guard vr == .UV || vr == .OV, case .bytes(let b) = value else { return [] }
+        return b.withUnsafeBytes { p in
+            (0..<(b.count / 8)).map { UInt64(littleEndian: p.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)) }
+        }
+    }
+
     /// Binary floats (FL, FD, OF, OD) or decimal strings (DS).
     public var doubles: [Double] {
         guard case .bytes(let b) = value else { return [] }
@@ -181,6 +189,13 @@ extension DataSet {
         default: throw DICOMError(.invalidValue, "\(vr) does not hold integers", tag: tag)
         }
         set(DataElement(tag: tag, vr: vr, bytes: out))
+    }
+
+    /// Sets unsigned 64-bit integers (UV).
+    public mutating func set(_ tag: Tag, unsignedIntegers values: [UInt64]) {
+        var out: [UInt8] = []
+        for v in values { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
+        set(DataElement(tag: tag, vr: .UV, bytes: out))
     }
 
     /// Sets floating-point values (FL, FD) or DS text.
