@@ -31,7 +31,7 @@ public struct DataSetWriter {
         var i = 0
         while i < elements.count {
             let e = elements[i]
-            if e.tag.isGroupLength && e.vr == .UL && e.tag.group != 0xFFFE {
+            if e.tag.isGroupLength && e.vr == .UL && e.tag.group != 0xFFFE && e.valueLength == 4 {
                 // Recompute the group length from what follows in the group.
                 var groupLength = 0
                 var j = i + 1
