@@ -31,7 +31,7 @@ public struct DataSetWriter {
         var i = 0
         while i < elements.count {
             let e = elements[i]
-            if e.tag.isGroupLength && e.vr == .UL && e.tag.group != 0xFFFE && e.valueLength == 4 {
+            if DataSetWriter.isRecomputedGroupLength(e) {
                 // Recompute the group length from what follows in the group.
                 var groupLength = 0
                 var j = i + 1
@@ -152,8 +152,16 @@ public struct DataSetWriter {
         return n
     }
 
+    /// Group length elements (gggg,0000) UL are always written as 4 bytes holding the length of
+    /// the rest of their group, whatever they held when read.
+    static func isRecomputedGroupLength(_ e: DataElement) -> Bool {
+        guard e.tag.isGroupLength, e.vr == .UL, e.tag.group != 0xFFFE, case .bytes = e.value else { return false }
+        return true
+    }
+
     /// The encoded length of one element, header included.
     public func length(of e: DataElement) -> Int {
+        if DataSetWriter.isRecomputedGroupLength(e) { return headerLength(.UL) + 4 }
         switch e.value {
         case .bytes(let b): return headerLength(e.vr) + b.count + (b.count & 1)
         case .bulk(let r): return headerLength(e.vr) + r.length + (r.length & 1)
