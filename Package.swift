@@ -29,7 +29,7 @@ let package = Package(
         .executableTarget(
             name: "isthmus",
             dependencies: [
-                "DICOM", "HL7",
+                "DICOM", "HL7", "MLLP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
