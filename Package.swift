@@ -19,11 +19,17 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "DICOM", dependencies: ["CZlib"]),
         .target(name: "HL7"),
-        .target(name: "MLLP", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
+        .target(
+            name: "MLLP",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "isthmus",
             dependencies: [
-                "DICOM", "HL7",
+                "DICOM", "HL7", "MLLP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -32,8 +38,9 @@ let package = Package(
         .testTarget(
             name: "MLLPTests",
             dependencies: [
-                "MLLP",
+                "MLLP", "HL7",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ]

@@ -149,7 +149,8 @@ public struct HL7Batch: Sendable {
             out.append(contentsOf: p)
             // A part without terminator gets one only when something follows it, so that a parsed
             // file whose last segment has no terminator round-trips unchanged.
-            if i + 1 < parts.count, let last = p.last, last != 0x0D && last != 0x0A { out.append(0x0D) }
+            // Terminators are those the parser accepts: CR, LF and the MLLP end block 0x1C.
+            if i + 1 < parts.count, let last = p.last, last != 0x0D && last != 0x0A && last != 0x1C { out.append(0x0D) }
         }
         return out
     }

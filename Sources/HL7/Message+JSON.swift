@@ -21,7 +21,6 @@ public enum HL7JSON {
     /// The JSON form of a message as UTF-8 bytes.
     public static func encode(_ m: Message) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(m.bytes.count * 2 + 64)
         append(m, to: &out)
         return out
     }
@@ -51,8 +50,12 @@ public enum HL7JSON {
         }
         m.bytes.withUnsafeBufferPointer { p in
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { table in
+                // For usual sizes, the whole worst case up front (see `Writer.message`), so nothing is
+                // reallocated while writing; large messages grow segment by segment instead. The scratch
+                // buffer is freed and the result copied at its exact size.
+                let bound = 8 * p.count + 32 * m.index.slots.count + 64 * m.index.count + 64
                 var w = Writer(p: p, enc: m.encoding, charset: m.characterSet, fastText: fastText,
-                               classes: UnsafePointer(table.baseAddress!), capacity: p.count * 2 + 256)
+                               classes: UnsafePointer(table.baseAddress!), capacity: bound <= 1 << 20 ? bound : 2 * p.count + 256)
                 Writer.fillClasses(table, m.encoding, decodesEscapeSequences: !fastText)
                 w.message(m.index)
                 out.append(contentsOf: UnsafeBufferPointer(start: w.buffer, count: w.count))

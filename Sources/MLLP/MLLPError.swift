@@ -12,8 +12,10 @@ public struct MLLPError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let missingStartBlock = Code("missingStartBlock")
         /// A frame's payload exceeds the decoder's maximum frame size.
         public static let frameTooLarge = Code("frameTooLarge")
-        /// The connection ended in the middle of a frame.
+        /// The connection ended in the middle of a frame, or before the expected reply.
         public static let truncatedFrame = Code("truncatedFrame")
+        /// No reply arrived in time.
+        public static let timeout = Code("timeout")
 
         public var description: String { name }
     }

@@ -3,12 +3,14 @@
 import ArgumentParser
 import Foundation
 import HL7
+import MLLP
+import NIOCore
 
 struct HL7Command: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hl7",
         abstract: "Read, inspect and benchmark HL7 v2 messages.",
-        subcommands: [HL7ParseCommand.self, HL7BenchCommand.self]
+        subcommands: [HL7ParseCommand.self, HL7SendCommand.self, HL7ListenCommand.self, HL7BenchCommand.self]
     )
 }
 
@@ -142,6 +144,131 @@ struct FileHandleOutput {
     }
 }
 
+
+// MARK: - send / listen
+
+/// `isthmus hl7 send --host H --port P FILE…`
+struct HL7SendCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "send",
+        abstract: "Send the messages of HL7 files over MLLP and print each acknowledgment (control IDs and codes only)."
+    )
+
+    @Option(help: "Host of the MLLP receiver.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port of the MLLP receiver.")
+    var port: Int
+
+    @Option(help: "Seconds to wait for all acknowledgments of one file.")
+    var timeout = 30
+
+    @Argument(help: "HL7 files (one message, many messages, or batches).")
+    var files: [String]
+
+    mutating func run() async throws {
+        var failures = 0
+        for file in files {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                printError("isthmus: cannot read \(file)")
+                failures += 1
+                continue
+            }
+            var messages: [Message] = []
+            for (n, result) in MessageStream.messages([UInt8](data)).enumerated() {
+                switch result {
+                case .success(let m): messages.append(m)
+                case .failure(let e):
+                    printError("isthmus: \(file): message \(n + 1): \(e)")
+                    failures += 1
+                }
+            }
+            guard !messages.isEmpty else { continue }
+            let client = try await MLLPClient.connect(host: host, port: port)
+            let replies = try await client.exchange(messages.map { ByteBuffer(bytes: $0.serialized()) }, timeout: .seconds(timeout))
+            for (m, reply) in zip(messages, replies) {
+                let ack = try? Message(Array(reply.readableBytesView))
+                let code = ack?["MSA-1"] ?? "?"
+                print("\(m.controlID ?? "-")\t\(code)\t\(ack?["MSA-2"] ?? "-")")
+                if code != "AA" && code != "CA" { failures += 1 }
+            }
+        }
+        if failures > 0 { throw ExitCode(1) }
+    }
+}
+
+/// `isthmus hl7 listen --port P [--out DIR]`
+struct HL7ListenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "listen",
+        abstract: "Receive HL7 messages over MLLP and acknowledge them.",
+        discussion: """
+        Prints one line per message: control ID, message type, size (never content). With --out, each message is
+        written to DIR and fsync'd before the AA is sent; without it the message is only printed. A message that
+        does not parse gets an AR with an ERR segment when its header can be read.
+        """
+    )
+
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on (2575 is the registered HL7 port).")
+    var port = 2575
+
+    @Option(help: "Directory to store received messages in (fsync'd before acknowledging).")
+    var out: String?
+
+    mutating func run() async throws {
+        let server = try await MLLPServer.bind(host: host, port: port)
+        printError("isthmus: listening for MLLP on \(host):\(server.localPort ?? port)")
+        let directory = out
+        let counter = Counter()
+        try await server.serve { payload in
+            let bytes = Array(payload.readableBytesView)
+            let n = counter.next()
+            let message: Message
+            do throws(HL7Error) {
+                message = try Message(bytes)
+            } catch {
+                printError("isthmus: message \(n): \(error.code) at offset \(error.offset ?? 0)")
+                // Reject it if at least the header can be read, so that the sender does not wait.
+                let headerEnd = bytes.firstIndex(where: { $0 == 0x0D || $0 == 0x0A }) ?? bytes.count
+                guard let header = try? Message(Array(bytes[..<headerEnd])) else { return nil }
+                let condition: ErrorConditionCode = error.code == .invalidSegmentID ? .segmentSequenceError : .dataTypeError
+                let ack = try header.acknowledgment(.AR, controlID: "ISTHMUS\(n)",
+                                                    errors: [AcknowledgmentError(condition, message: error.code.name)])
+                return ByteBuffer(bytes: ack.serialized())
+            }
+            if let directory {
+                let path = directory + "/" + String(format: "%06d", n) + ".hl7"
+                guard FileManager.default.createFile(atPath: path, contents: Data(bytes)),
+                      let handle = FileHandle(forWritingAtPath: path) else {
+                    let ack = try message.acknowledgment(.AE, controlID: "ISTHMUS\(n)",
+                                                         errors: [AcknowledgmentError(.applicationInternalError)])
+                    return ByteBuffer(bytes: ack.serialized())
+                }
+                try handle.synchronize()
+                try handle.close()
+            }
+            let line = "\(message.controlID ?? "-")\t\(message.messageType ?? "-")^\(message.triggerEvent ?? "-")\t\(bytes.count) B\n"
+            FileHandle.standardOutput.write(Data(line.utf8)) // unbuffered: one line per message as it arrives
+            let ack = try message.acknowledgment(.AA, controlID: "ISTHMUS\(n)")
+            return ByteBuffer(bytes: ack.serialized())
+        }
+    }
+}
+
+/// A thread-safe message counter for the listener.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func next() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value
+    }
+}
 
 // MARK: - bench
 

@@ -82,4 +82,12 @@ import Testing
         let two = Array("MSH|^~\\&|A|B|C|D|2026||ADT^A01|G|P|2.5\rMSH|^~\\&|A|B|C|D|2026||ADT^A01|H|P|2.5".utf8)
         #expect(try HL7Batch(two).serialized() == two)
     }
+
+    /// Found by the fuzzer: a piece ending in MLLP end-block bytes (0x1C, a tolerated terminator) gained a CR.
+    @Test func piecesEndingInEndBlockBytesRoundTrip() throws {
+        let bytes = Array("MSH|^~\\&|A|B|C|D|2026||ADT^A01|X|P|2.5\r\u{1C}\u{1C}MSH|^~\\&|A|B|C|D|2026||ADT^A01|Y|P|2.5\r".utf8)
+        let batch = try HL7Batch(bytes)
+        #expect(batch.messages.map(\.controlID) == ["X", "Y"])
+        #expect(batch.serialized() == bytes)
+    }
 }

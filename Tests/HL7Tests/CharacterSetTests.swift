@@ -73,4 +73,18 @@ import Testing
         #expect(m.serialized() == bytes)
         #expect(HL7JSON.string(m).contains(#"{"id":"PID","fields":["1","","1","",["山田","太郎"]]}"#))
     }
+
+    @Test func iconvErrors() {
+        #expect { try HL7CharacterSet.iconvConvert([0x41], from: "NO-SUCH-CHARSET", to: "UTF-8") } throws: {
+            ($0 as? HL7Error)?.code == .unsupportedCharacterSet
+        }
+        // 0xFF is not a valid byte in EUC-KR: an error when encoding strictly…
+        #expect { try HL7CharacterSet.iconvConvert([0xFF, 0xFF], from: "EUC-KR", to: "UTF-8") } throws: {
+            ($0 as? HL7Error)?.code == .invalidCharacterData
+        }
+        // …and a lenient fallback when reading values.
+        let korean = HL7CharacterSet(msh18: "KS X 1001")!
+        #expect(korean.decode(Array("abc".utf8)) == "abc")
+        #expect(throws: HL7Error.self) { try HL7CharacterSet(msh18: "8859/5")!.encode("日本") }
+    }
 }

@@ -44,4 +44,20 @@ import Testing
         let json = HL7JSON.string(m)
         #expect(json.hasSuffix(#"{"id":"PID","fields":["1","",[""# + String(repeating: "é", count: 300) + #"","x"]]}]}"#))
     }
+
+    @Test func largeMessageGrowsTheBufferSegmentBySegment() throws {
+        var text = "MSH|^~\\&|A|B|C|D|2026||ORU^R01|BIG|P|2.5\r"
+        for i in 0 ..< 300 {
+            text += "OBX|\(i)|TX|||" + String(repeating: "x\\F\\", count: 200) + "^" + String(repeating: "\\X07\\", count: 50) + "\r"
+        }
+        let m = try Message(text)
+        let bytes = HL7JSON.encode(m)
+        let object = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
+        let segments = try #require(object?["segments"] as? [[String: Any]])
+        #expect(segments.count == 301)
+        let last = try #require(segments.last?["fields"] as? [Any])
+        let value = try #require(last[4] as? [String])
+        #expect(value[0] == String(repeating: "x|", count: 200))
+        #expect(value[1] == String(repeating: "\u{7}", count: 50))
+    }
 }
