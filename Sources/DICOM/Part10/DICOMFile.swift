@@ -98,7 +98,13 @@ public struct DICOMFile: Sendable {
             if !metaEncoding.explicit {
                 warnings.append(DICOMWarning("file meta information is not explicit VR little endian", offset: metaStart))
             }
-            pos = try parser.parse(into: &meta, from: metaStart, end: buf.count, encoding: metaEncoding, depth: 0, stop: .afterGroup2)
+            // The group length, when it is there and fits, says where the meta information ends:
+            // a big endian data set can start with bytes that read as group 0002 in little endian.
+            var metaEnd = buf.count
+            if metaEncoding.explicit, let declared = declaredGroupLength(buf, at: metaStart), metaStart + 12 + declared <= buf.count {
+                metaEnd = metaStart + 12 + declared
+            }
+            pos = try parser.parse(into: &meta, from: metaStart, end: metaEnd, encoding: metaEncoding, depth: 0, stop: .afterGroup2)
             warnings += parser.finishedWarnings()
             if case .bytes(let b)? = meta[.fileMetaInformationGroupLength]?.value, b.count == 4 {
                 let declared = Int(UInt32(b[0]) | UInt32(b[1]) << 8 | UInt32(b[2]) << 16 | UInt32(b[3]) << 24)
@@ -173,6 +179,13 @@ public struct DICOMFile: Sendable {
         file.warnings = warnings
         file.readError = readError
         return file
+    }
+
+    /// The value of a (0002,0000) UL element at `pos` in explicit VR little endian, if that is what is there.
+    static func declaredGroupLength(_ buf: UnsafeRawBufferPointer, at pos: Int) -> Int? {
+        guard buf.count - pos >= 12, buf[pos] == 0x02, buf[pos + 1] == 0, buf[pos + 2] == 0, buf[pos + 3] == 0,
+              buf[pos + 4] == UInt8(ascii: "U"), buf[pos + 5] == UInt8(ascii: "L"), buf[pos + 6] == 4, buf[pos + 7] == 0 else { return nil }
+        return Int(UInt32(buf[pos + 8]) | UInt32(buf[pos + 9]) << 8 | UInt32(buf[pos + 10]) << 16 | UInt32(buf[pos + 11]) << 24)
     }
 
     /// Two upper-case letters: a VR, known or not (an unknown one is read as UN).

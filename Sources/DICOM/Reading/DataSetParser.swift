@@ -96,6 +96,7 @@ struct DataSetParser {
                 throw error(.truncated, "input ends inside an element header (\(end - pos) bytes left)", at: pos)
             }
             let tag = tag(at: pos, big)
+            if stop == .afterGroup2 && tag.group != 0x0002 { return pos }
             if tag.group == 0xFFFE {
                 let len = u32(pos + 4, big)
                 if tag == .itemDelimitationItem {
