@@ -19,6 +19,9 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
     private let admission: @Sendable () -> Bool
     private var context: ChannelHandlerContext?
     private var artim: Scheduled<Void>?
+    /// Aborts an established association that sends nothing for `timeouts.dimse`: a peer that
+    /// never releases, or stops in the middle of a PDU.
+    private var idle: Scheduled<Void>?
     private var abortReason: UInt8 = 0
 
     private var request: AAssociateRQ?
@@ -64,6 +67,8 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        idle?.cancel()
+        artim?.cancel()
         fire(.transportClosed)
         discardIncoming()
         context.fireChannelInactive()
@@ -72,6 +77,7 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let pdu = unwrapInboundIn(data)
         abortReason = AAbort.unexpectedPDU
+        defer { restartIdleTimer() }
         switch pdu {
         case .associateRQ(let rq):
             request = rq
@@ -93,6 +99,16 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
         } else {
             logger.warning("transport error, closing", metadata: ["error": "\(error)"])
             context.close(promise: nil)
+        }
+    }
+
+    private func restartIdleTimer() {
+        idle?.cancel()
+        guard let context, (6...12).contains(machine.state.rawValue) else { return }
+        idle = context.eventLoop.assumeIsolated().scheduleTask(in: configuration.timeouts.dimse) { [weak self] in
+            guard let self else { return }
+            if self.busy > 0 { self.restartIdleTimer(); return }
+            self.abort("nothing received for \(self.configuration.timeouts.dimse.nanoseconds / 1_000_000) ms")
         }
     }
 
