@@ -15,8 +15,8 @@ public struct AcceptorPolicy: Sendable {
     /// Transfer syntaxes for abstract syntaxes not listed above (e.g. every storage SOP class);
     /// nil rejects unlisted abstract syntaxes.
     public var otherAbstractSyntaxes: [String]?
-    /// Accept, after the preferred ones, any transfer syntax the requestor proposes for an
-    /// unlisted abstract syntax (a storage SCP that keeps what it receives as it is).
+    /// For an unlisted abstract syntax, accept the requestor's first proposed transfer syntax,
+    /// whatever it is (a storage SCP that keeps what it receives as it is).
     public var acceptAnyTransferSyntax = false
     /// Our Maximum Length Received, sent in the A-ASSOCIATE-AC.
     public var maximumLength: UInt32 = 65536
@@ -56,11 +56,13 @@ public enum AssociationNegotiator {
         guard let preferred = listed ?? policy.otherAbstractSyntaxes else {
             return PresentationContextAC(id: pc.id, result: .abstractSyntaxNotSupported, transferSyntax: pc.transferSyntaxes.first ?? "")
         }
-        for ts in preferred where pc.transferSyntaxes.contains(ts) {
-            return PresentationContextAC(id: pc.id, result: .acceptance, transferSyntax: ts)
-        }
+        // A storage SCP keeping instances as they come takes the requestor's first choice: the
+        // SCU knows what its data is in, and may not be able to convert it.
         if listed == nil && policy.acceptAnyTransferSyntax, let first = pc.transferSyntaxes.first(where: { !$0.isEmpty }) {
             return PresentationContextAC(id: pc.id, result: .acceptance, transferSyntax: first)
+        }
+        for ts in preferred where pc.transferSyntaxes.contains(ts) {
+            return PresentationContextAC(id: pc.id, result: .acceptance, transferSyntax: ts)
         }
         return PresentationContextAC(id: pc.id, result: .transferSyntaxesNotSupported, transferSyntax: pc.transferSyntaxes.first ?? "")
     }

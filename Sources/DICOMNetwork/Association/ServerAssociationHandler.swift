@@ -135,12 +135,15 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
                 if busy > 0 || incoming != nil { releasePending = true } else { fire(.releaseResponse, outgoing: .releaseRP) }
             case .sendAbort(let source):
                 let abort = AAbort(source: source, reason: source == AAbort.serviceProvider ? abortReason : 0)
+                // Logged before the write: once the connection drops, the peer may look at once.
+                logger.notice(source == AAbort.serviceProvider ? "association aborted by provider" : "association aborted",
+                              metadata: ["source": "\(abort.source)", "reason": "\(abort.reason)"])
                 // Send the A-ABORT, then drop the connection rather than wait for the peer to.
                 context.writeAndFlush(wrapOutboundOut(.abort(abort))).assumeIsolated().whenComplete { _ in
                     context.close(promise: nil)
                 }
             case .indicateAbort:
-                logger.notice("association aborted by provider", metadata: ["reason": "\(abortReason)"])
+                if t.action == .aa4 { logger.notice("connection closed without release (A-P-ABORT)", metadata: ["state": "\(t.from)"]) }
                 discardIncoming()
             case .indicatePeerAbort:
                 if case .abort(let a)? = received {

@@ -19,7 +19,8 @@ public struct PDataFragmenter: Sendable {
             maximumFragmentLength = PDataFragmenter.unlimitedFragmentLength
         } else {
             // The PDU variable field holds Item-length (4), context ID (1), control header (1), fragment.
-            maximumFragmentLength = max(1, min(limit, PDataFragmenter.unlimitedFragmentLength) - PresentationDataValue.overhead)
+            // Even, so that every fragment but possibly the last is even.
+            maximumFragmentLength = max(2, (min(limit, PDataFragmenter.unlimitedFragmentLength) - PresentationDataValue.overhead) & ~1)
         }
     }
 

@@ -77,6 +77,10 @@ extension DICOMFile {
         // Preamble (128), "DICM" (4), then (0002,0000) UL: tag 4, VR 2, length 2, value 4.
         guard whole.count >= 144 else { throw DICOMError(.malformed, "serialized file shorter than its meta header") }
         let groupLength = Int(whole[140]) | Int(whole[141]) << 8 | Int(whole[142]) << 16 | Int(whole[143]) << 24
-        return Array(whole[(144 + groupLength)...])
+        var dataSet = Array(whole[(144 + groupLength)...])
+        // PDV fragments are even (DCMTK refuses odd ones); a deflated stream of odd length is
+        // padded with one NUL (PS3.5 §A.5).
+        if dataSet.count % 2 == 1 { dataSet.append(0) }
+        return dataSet
     }
 }

@@ -116,10 +116,13 @@ enum Corpus {
     }
 
     /// The data set of a file as JSON, bulk data loaded: two files hold the same data set when
-    /// these are equal.
+    /// these are equal. Data Set Trailing Padding (FFFC,FFFC) is left out: it has no meaning
+    /// (PS3.10 §7.2) and DCMTK's storescu drops it when sending.
     static func json(_ path: String) throws -> String {
         var options = ReadOptions()
         options.bulkDataThreshold = nil
-        return try DICOMFile.read(contentsOf: path, options: options).dataSet.jsonString()
+        var dataSet = try DICOMFile.read(contentsOf: path, options: options).dataSet
+        dataSet.remove(Tag(0xFFFC, 0xFFFC))
+        return try dataSet.jsonString()
     }
 }
