@@ -96,14 +96,19 @@ public final class DICOMServer: Sendable {
         }
     }
 
-    /// Stops accepting, lets open associations finish for up to `gracePeriod`, then closes
-    /// whatever is left.
-    public func shutdown(gracePeriod: Duration = .seconds(10)) async {
+    /// Closes the listener: no new connections; open associations carry on.
+    public func stopAccepting() async {
         let listener = state.withLock { s -> (any Channel)? in
             s.shuttingDown = true
             return s.listener
         }
         try? await listener?.close().get()
+    }
+
+    /// Stops accepting, lets open associations finish for up to `gracePeriod`, then closes
+    /// whatever is left.
+    public func shutdown(gracePeriod: Duration = .seconds(10)) async {
+        await stopAccepting()
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: gracePeriod)
         while clock.now < deadline, openConnections > 0 {
