@@ -54,8 +54,10 @@ extension DICOMCommand {
                     throw ExitCode(1)
                 }
                 print("C-ECHO to \(remote.aeTitle)@\(remote.host):\(remote.port): success")
-            } catch let e as DICOMNetworkError {
-                printError("echo failed: \(e)")
+            } catch let e as ExitCode {
+                throw e
+            } catch {
+                printError("echo failed: \(error)")
                 throw ExitCode(1)
             }
         }
