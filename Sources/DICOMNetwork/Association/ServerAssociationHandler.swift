@@ -276,23 +276,28 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
         case .discard(let command, let contextID):
             respondUnsupported(command, contextID: contextID, status: command.field == .cStoreRQ ? DIMSEStatus.outOfResources : DIMSEStatus.unrecognizedOperation)
         case .store(let command, let contextID, let sink, let path, let received):
-            var status: UInt16? = nil
-            do { try sink.close(sync: true) } catch {
-                logger.error("cannot store a received instance", metadata: ["error": "\(error)"])
-                status = DIMSEStatus.outOfResources
-            }
             let instance = ReceivedInstance(
                 path: path, sopClassUID: command.affectedSOPClassUID ?? "", sopInstanceUID: command.affectedSOPInstanceUID ?? "",
                 transferSyntaxUID: accepted[contextID]?.transferSyntax ?? "", callingAETitle: request?.callingAETitle ?? "",
                 calledAETitle: request?.calledAETitle ?? "", dataSetLength: received)
-            guard let context, status == nil, let storage = configuration.storage else {
+            guard let context, let storage = configuration.storage else {
+                try? sink.close()
                 unlink(path)
-                respondStore(command, contextID: contextID, status: status ?? DIMSEStatus.outOfResources)
+                respondStore(command, contextID: contextID, status: DIMSEStatus.outOfResources)
                 return
             }
+            // The fsync and the storage handler run off the event loop; the file is theirs now.
+            let owned = OwnedSink(sink: sink)
+            let log = logger
             busy += 1
             let promise = context.eventLoop.makePromise(of: UInt16.self)
-            promise.completeWithTask { await storage.store(instance) }
+            promise.completeWithTask {
+                do { try owned.sink.close(sync: true) } catch {
+                    log.error("cannot store a received instance", metadata: ["error": "\(error)"])
+                    return DIMSEStatus.outOfResources
+                }
+                return await storage.store(instance)
+            }
             promise.futureResult.assumeIsolated().whenComplete { [self] result in
                 unlink(path)
                 busy -= 1
@@ -359,6 +364,12 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
         try DataSetWriter(transferSyntax: .explicitVRLittleEndian).write(file.normalizedFileMetaInformation, to: &header)
         try sink.write(contentsOf: header)
     }
+}
+
+/// A file sink handed from the event loop to the task that finishes it; the loop no longer
+/// touches it once handed over.
+struct OwnedSink: @unchecked Sendable {
+    let sink: FileSink
 }
 
 extension FileSink {
