@@ -101,7 +101,8 @@ extension DICOMCommand {
             var stored = 0
             for (path, file) in files {
                 do {
-                    let status = try await assoc.store(file)
+                    _ = file
+                    let status = try await assoc.store(contentsOf: path)
                     switch DIMSEStatus.category(status) {
                     case .success, .warning:
                         stored += 1

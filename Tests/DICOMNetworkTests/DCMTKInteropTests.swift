@@ -92,8 +92,9 @@ import Testing
         }
         guard let assoc else { Issue.record("could not associate with storescp"); return }
         #expect(try await assoc.echo() == DIMSEStatus.success)
-        for file in files {
-            #expect(try await assoc.store(file) == DIMSEStatus.success)
+        // Streamed from disk where the file's syntax was accepted, as `isthmus dicom store` does.
+        for path in paths {
+            #expect(try await assoc.store(contentsOf: path) == DIMSEStatus.success, "\(path)")
         }
         try await assoc.release()
 

@@ -67,4 +67,30 @@ import Testing
             #expect(after - before < 64 << 20, "peak resident memory grew by \((after - before) >> 20) MiB")
         }
     }
+
+    @Test func isthmusSCUStreamsALargeInstanceToIsthmusSCP() async throws {
+        let dir = try Peers.temporaryDirectory("large-scu")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let source = dir + "/large-source.dcm"
+        try Self.makeLargeFile(source)
+        let scp = try await TestSCP.start()
+        defer { try? FileManager.default.removeItem(atPath: scp.directory) }
+        let file = try DICOMFile.read(contentsOf: source)
+        let measured = Self.resetPeak()
+        let before = Self.peakResident()
+        let assoc = try await DICOMAssociation.open(AssociationParameters(
+            host: "127.0.0.1", port: scp.port, callingAETitle: "STORESCU", calledAETitle: "ISTHMUS",
+            presentationContexts: DICOMAssociation.storageContexts(for: [file])))
+        #expect(try await assoc.store(contentsOf: source) == DIMSEStatus.success)
+        try await assoc.release()
+        let after = Self.peakResident()
+        await scp.server.shutdown()
+        let received = try DICOMFile.read(contentsOf: scp.directory + "/1.2.826.0.1.3680043.10.1472.99.256.dcm")
+        #expect(received.dataSet[.pixelData]?.valueLength == Self.pixelBytes)
+        if measured, let before, let after {
+            print("peak resident memory: \(before >> 20) MiB before, \(after >> 20) MiB after a \(Self.pixelBytes >> 20) MiB C-STORE from the Isthmus SCU")
+            // Both ends in this process: neither holds the instance.
+            #expect(after - before < 64 << 20, "peak resident memory grew by \((after - before) >> 20) MiB")
+        }
+    }
 }

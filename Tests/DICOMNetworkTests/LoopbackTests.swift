@@ -44,6 +44,25 @@ import Testing
         }
     }
 
+    @Test func storesCorpusFilesStreamedFromDisk() async throws {
+        let paths = Corpus.files
+        guard Peers.need("pydicom corpus", !paths.isEmpty) else { return }
+        let scp = try await TestSCP.start()
+        let files = try paths.map { try DICOMFile.read(contentsOf: $0) }
+        let assoc = try await DICOMAssociation.open(AssociationParameters(
+            host: "127.0.0.1", port: scp.port, callingAETitle: "STORESCU", calledAETitle: "ISTHMUS",
+            presentationContexts: DICOMAssociation.storageContexts(for: files)))
+        for path in paths {
+            #expect(try await assoc.store(contentsOf: path) == DIMSEStatus.success)
+        }
+        try await assoc.release()
+        await scp.server.shutdown()
+        for (path, file) in zip(paths, files) {
+            let received = scp.directory + "/" + file.dataSet.string(.sopInstanceUID)! + ".dcm"
+            #expect(try Corpus.json(received) == Corpus.json(path), "\(path)")
+        }
+    }
+
     @Test func convertsWhenTheFilesSyntaxIsNotAccepted() async throws {
         guard let dir = Peers.pydicomTestFiles, Peers.need("pydicom corpus", true) else { return }
         let path = dir + "/MR_small_bigendian.dcm"

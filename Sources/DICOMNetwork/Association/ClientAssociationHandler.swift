@@ -23,7 +23,7 @@ final class ClientAssociationHandler: ChannelInboundHandler {
     private var fragmenter = PDataFragmenter(peerMaximumLength: nil)
 
     private var nextMessageID: UInt16 = 1
-    private var pending: (messageID: UInt16, promise: EventLoopPromise<DIMSECommand>, timer: Scheduled<Void>)?
+    private var pending: (messageID: UInt16, promise: EventLoopPromise<DIMSECommand>, timer: Scheduled<Void>?)?
     private var commandBytes: [UInt8] = []
     private var releasing: EventLoopPromise<Void>?
     private var failure: DICOMNetworkError?
@@ -99,25 +99,27 @@ final class ClientAssociationHandler: ChannelInboundHandler {
         associated.fail(error)
         if let p = pending {
             pending = nil
-            p.timer.cancel()
+            p.timer?.cancel()
             p.promise.fail(error)
         }
         releasing?.fail(error)
         releasing = nil
     }
 
-    private func fire(_ event: UpperLayerStateMachine.Event, received: PDU? = nil, outgoing: PDU? = nil) {
-        guard let context else { return }
+    @discardableResult
+    private func fire(_ event: UpperLayerStateMachine.Event, received: PDU? = nil, outgoing: PDU? = nil,
+                      written: EventLoopPromise<Void>? = nil) -> Bool {
+        guard let context else { return false }
         guard let t = machine.handle(event) else {
             logger.debug("event ignored in state", metadata: ["event": "\(event)", "state": "\(machine.state)"])
-            return
+            return false
         }
         for effect in t.effects {
             switch effect {
             case .openTransport, .indicateAssociateRequest, .sendAssociateAC, .sendAssociateRJ:
                 break  // acceptor-side effects; the transport is opened by the bootstrap
             case .sendAssociateRQ, .sendPData, .sendReleaseRQ, .sendReleaseRP:
-                if let outgoing { context.writeAndFlush(wrapOutboundOut(outgoing), promise: nil) }
+                if let outgoing { context.writeAndFlush(wrapOutboundOut(outgoing), promise: written) }
             case .indicateAssociateAccepted:
                 associationTimer?.cancel()
                 if let ac = acceptance {
@@ -150,6 +152,7 @@ final class ClientAssociationHandler: ChannelInboundHandler {
                 context.close(promise: nil)
             }
         }
+        return true
     }
 
     private func receive(_ tf: PDataTF) {
@@ -170,7 +173,7 @@ final class ClientAssociationHandler: ChannelInboundHandler {
                         continue
                     }
                     pending = nil
-                    p.timer.cancel()
+                    p.timer?.cancel()
                     p.promise.succeed(rsp)
                 } catch {
                     abort(error)
@@ -185,6 +188,14 @@ final class ClientAssociationHandler: ChannelInboundHandler {
 
     /// Sends a DIMSE request (and its data set) and waits for its response.
     func send(_ command: DIMSECommand, dataSet: ByteBuffer?, contextID: UInt8) -> EventLoopFuture<DIMSECommand> {
+        let response = begin(command, hasDataSet: dataSet != nil, contextID: contextID)
+        if let dataSet { sendData(dataSet, contextID: contextID, isLast: true) }
+        return response
+    }
+
+    /// Sends the command set of a request; when it has a data set, `sendData` must follow, and
+    /// the DIMSE response timer starts with its last fragment.
+    func begin(_ command: DIMSECommand, hasDataSet: Bool, contextID: UInt8) -> EventLoopFuture<DIMSECommand> {
         guard let context else { return associated.futureResult.eventLoop.makeFailedFuture(DICOMNetworkError(.connectionClosed, "no channel")) }
         guard machine.state == .sta6 else {
             return context.eventLoop.makeFailedFuture(failure ?? DICOMNetworkError(.invalidState, "association not established (\(machine.state))"))
@@ -196,26 +207,48 @@ final class ClientAssociationHandler: ChannelInboundHandler {
         let id = nextMessageID
         nextMessageID = nextMessageID == .max ? 1 : nextMessageID + 1
         command.messageID = id
-        command.hasDataSet = dataSet != nil
+        command.hasDataSet = hasDataSet
         let bytes: [UInt8]
         do { bytes = try command.encoded() } catch {
             return context.eventLoop.makeFailedFuture(DICOMNetworkError(.malformedMessage, "\(error)"))
         }
         let promise = context.eventLoop.makePromise(of: DIMSECommand.self)
+        pending = (id, promise, nil)
+        for pdu in fragmenter.pdus(contextID: contextID, isCommand: true, bytes: ByteBuffer(bytes: bytes)) {
+            fire(.pDataRequest, outgoing: pdu)
+        }
+        if !hasDataSet { startResponseTimer() }
+        return promise.futureResult
+    }
+
+    /// Sends part of the pending request's data set; the future completes once it is written
+    /// (callers streaming a file wait for it: backpressure).
+    @discardableResult
+    func sendData(_ bytes: ByteBuffer, contextID: UInt8, isLast: Bool) -> EventLoopFuture<Void> {
+        guard let context else { return associated.futureResult.eventLoop.makeFailedFuture(DICOMNetworkError(.connectionClosed, "no channel")) }
+        guard pending != nil, machine.state == .sta6 else {
+            return context.eventLoop.makeFailedFuture(failure ?? DICOMNetworkError(.invalidState, "no request in progress (\(machine.state))"))
+        }
+        let written = context.eventLoop.makePromise(of: Void.self)
+        let pdus = fragmenter.pdus(contextID: contextID, isCommand: false, bytes: bytes, isLast: isLast)
+        for (i, pdu) in pdus.enumerated() {
+            guard fire(.pDataRequest, outgoing: pdu, written: i == pdus.count - 1 ? written : nil) else {
+                written.fail(failure ?? DICOMNetworkError(.invalidState, "association no longer established"))
+                break
+            }
+        }
+        if isLast { startResponseTimer() }
+        return written.futureResult
+    }
+
+    private func startResponseTimer() {
+        guard let context, let p = pending else { return }
+        let id = p.messageID
         let timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeouts.dimse) { [weak self] in
             guard let self, let p = self.pending, p.messageID == id else { return }
             self.abort(DICOMNetworkError(.timeout, "no DIMSE response to message \(id) from \(self.request.calledAETitle)"))
         }
-        pending = (id, promise, timer)
-        for pdu in fragmenter.pdus(contextID: contextID, isCommand: true, bytes: ByteBuffer(bytes: bytes)) {
-            fire(.pDataRequest, outgoing: pdu)
-        }
-        if let dataSet {
-            for pdu in fragmenter.pdus(contextID: contextID, isCommand: false, bytes: dataSet) {
-                fire(.pDataRequest, outgoing: pdu)
-            }
-        }
-        return promise.futureResult
+        pending = (id, p.promise, timer)
     }
 
     func release() -> EventLoopFuture<Void> {

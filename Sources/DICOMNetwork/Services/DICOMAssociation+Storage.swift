@@ -3,6 +3,7 @@
 // the uncompressed syntaxes.
 
 import DICOM
+import Foundation
 import NIOCore
 
 extension DICOMAssociation {
@@ -62,6 +63,61 @@ extension DICOMAssociation {
             throw DICOMNetworkError(.malformedMessage, "C-STORE answered by command field \(rsp.commandFieldValue.map { String($0, radix: 16) } ?? "-")")
         }
         return status
+    }
+}
+
+extension DICOMAssociation {
+    /// Sends the instance in the file at `path` with C-STORE; returns the response status.
+    ///
+    /// When an accepted context has the file's own transfer syntax, the data set is streamed
+    /// from the file as it is stored (memory bounded whatever the size); otherwise the file is
+    /// converted in memory as `store(_:)` does.
+    public func store(contentsOf path: String, priority: UInt16 = 0) async throws -> UInt16 {
+        let file = try DICOMFile.read(contentsOf: path)
+        guard let sopClass = file.sopClassUID, let sopInstance = file.sopInstanceUID else {
+            throw DICOMNetworkError(.malformedMessage, "instance without SOP Class UID or SOP Instance UID")
+        }
+        if file.warnings.isEmpty, file.readError == nil,
+           let context = acceptedContexts(for: sopClass).first(where: { $0.transferSyntax == file.transferSyntax.uid }),
+           let range = Part10Layout.dataSetRange(path: path), range.length > 0, range.length % 2 == 0 {
+            var rq = DIMSECommand(field: .cStoreRQ)
+            rq.affectedSOPClassUID = sopClass
+            rq.affectedSOPInstanceUID = sopInstance
+            rq.priority = priority
+            let rsp = try await send(rq, dataSetFrom: path, offset: range.offset, length: range.length, contextID: context.id)
+            guard rsp.field == .cStoreRSP, let status = rsp.status else {
+                throw DICOMNetworkError(.malformedMessage, "C-STORE answered by command field \(rsp.commandFieldValue.map { String($0, radix: 16) } ?? "-")")
+            }
+            return status
+        }
+        return try await store(file, priority: priority)
+    }
+}
+
+/// PS3.10 §7.1: where the data set starts in a Part 10 file (after the preamble, "DICM" and the
+/// group 0002 elements, which are always explicit VR little endian).
+enum Part10Layout {
+    static func dataSetRange(path: String) -> (offset: UInt64, length: Int)? {
+        guard let h = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? h.close() }
+        guard let size = try? h.seekToEnd(), (try? h.seek(toOffset: 0)) != nil,
+              let head = try? h.read(upToCount: 1 << 16), head.count >= 132 else { return nil }
+        let b = [UInt8](head)
+        guard b[128] == 0x44, b[129] == 0x49, b[130] == 0x43, b[131] == 0x4D else { return nil }
+        var i = 132
+        let longVRs: Set<String> = ["OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"]
+        while i + 8 <= b.count, b[i] == 0x02, b[i + 1] == 0x00 {
+            let vr = String(decoding: b[(i + 4)..<(i + 6)], as: UTF8.self)
+            if longVRs.contains(vr) {
+                guard i + 12 <= b.count else { return nil }
+                let n = Int(b[i + 8]) | Int(b[i + 9]) << 8 | Int(b[i + 10]) << 16 | Int(b[i + 11]) << 24
+                i += 12 + n
+            } else {
+                i += 8 + (Int(b[i + 6]) | Int(b[i + 7]) << 8)
+            }
+        }
+        guard i + 8 <= b.count || UInt64(i) == size, UInt64(i) <= size else { return nil }
+        return (UInt64(i), Int(size - UInt64(i)))
     }
 }
 

@@ -2,6 +2,7 @@
 // requests (PS3.7 §9.1), release (§7.2 A-RELEASE) or abort (§7.3 A-ABORT).
 
 import DICOM
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -99,6 +100,37 @@ public final class DICOMAssociation: Sendable {
         return try await channel.eventLoop.flatSubmit {
             handler.value.send(command, dataSet: dataSet, contextID: contextID)
         }.get()
+    }
+
+    /// Sends a request whose data set is streamed from `path`, `length` bytes from `offset`,
+    /// never holding more than one chunk in memory: each chunk is written before the next is read.
+    func send(_ command: DIMSECommand, dataSetFrom path: String, offset: UInt64, length: Int, contextID: UInt8) async throws -> DIMSECommand {
+        let handler = self.handler
+        guard let file = FileHandle(forReadingAtPath: path) else { throw DICOMNetworkError(.io, "cannot open \(path)") }
+        defer { try? file.close() }
+        try file.seek(toOffset: offset)
+        let response = try await channel.eventLoop.submit {
+            handler.value.begin(command, hasDataSet: true, contextID: contextID)
+        }.get()
+        let chunkSize = 1 << 18
+        var sent = 0
+        repeat {
+            let n = min(chunkSize, length - sent)
+            guard let data = try file.read(upToCount: n), data.count == n else {
+                await abort()
+                throw DICOMNetworkError(.io, "\(path) ended before its data set did")
+            }
+            sent += n
+            let chunk = ByteBuffer(bytes: data)
+            let isLast = sent == length
+            do {
+                try await channel.eventLoop.flatSubmit { handler.value.sendData(chunk, contextID: contextID, isLast: isLast) }.get()
+            } catch {
+                // The peer may have answered (a failure status) before taking the whole data set.
+                return try await response.get()
+            }
+        } while sent < length
+        return try await response.get()
     }
 
     /// A-RELEASE; returns once the peer's A-RELEASE-RP has arrived.
