@@ -43,6 +43,7 @@ public struct AAssociateRQ: Sendable, Equatable {
         Item.writeUID(type: 0x10, applicationContextName, to: &b)
         for pc in presentationContexts { pc.write(to: &b) }
         userInformation.write(to: &b)
+        for u in unknownItems { Item.write(type: u.type, to: &b) { $0.writeBytes(u.value) } }
     }
 }
 
@@ -79,6 +80,7 @@ public struct AAssociateAC: Sendable, Equatable {
         Item.writeUID(type: 0x10, applicationContextName, to: &b)
         for pc in presentationContexts { pc.write(to: &b) }
         userInformation.write(to: &b)
+        for u in unknownItems { Item.write(type: u.type, to: &b) { $0.writeBytes(u.value) } }
     }
 }
 
