@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test func truncatedPDUInsideAnAssociation() async throws {
-        let scp = try await TestSCP.start(aeTitle: "ANY-SCP")
+        let scp = try await TestSCP.start(aeTitle: "ANY-SCP", quickTimers: true)
         // A valid association request, then a P-DATA-TF declaring 100 bytes of which 10 come.
         let truncated: [UInt8] = [0x04, 0x00, 0x00, 0x00, 0x00, 0x64, 0x00, 0x00, 0x00, 0x60, 0x01, 0x03, 0, 0, 0, 0]
         async let reply = RawPeer.exchange(port: scp.port, [EncodedPDUs.associateRQ, truncated])
@@ -58,7 +58,7 @@ import Testing
     }
 
     @Test func associationThatNeverReleases() async throws {
-        let scp = try await TestSCP.start(aeTitle: "ANY-SCP")
+        let scp = try await TestSCP.start(aeTitle: "ANY-SCP", quickTimers: true)
         async let reply = RawPeer.exchange(port: scp.port, [EncodedPDUs.associateRQ])
         #expect(try await Self.echoWorks(scp))
         let bytes = try await reply
@@ -69,7 +69,7 @@ import Testing
     }
 
     @Test func peerThatNeverSendsARequestIsClosedByARTIM() async throws {
-        let scp = try await TestSCP.start(aeTitle: "ANY-SCP")
+        let scp = try await TestSCP.start(aeTitle: "ANY-SCP", quickTimers: true)
         let reply = try await RawPeer.exchange(port: scp.port, [])
         #expect(reply.isEmpty)  // Sta2 + Evt18 → AA-2: close, no PDU
         #expect(scp.log.text.contains("ARTIM timer expired"))

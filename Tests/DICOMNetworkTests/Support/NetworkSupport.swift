@@ -42,7 +42,9 @@ struct TestSCP {
     let directory: String
     let log: CapturedLog
 
-    static func start(aeTitle: String = "ISTHMUS", allowedCallers: Set<String>? = nil,
+    /// Timeouts are generous (the machine is shared and may stall); the bad-peer tests that wait
+    /// for a timer pass `quickTimers`.
+    static func start(aeTitle: String = "ISTHMUS", allowedCallers: Set<String>? = nil, quickTimers: Bool = false,
                       configure: (inout DICOMServerConfiguration) -> Void = { _ in }) async throws -> TestSCP {
         let dir = try Peers.temporaryDirectory("scp")
         let log = CapturedLog()
@@ -51,8 +53,8 @@ struct TestSCP {
         config.port = 0
         config.storage = DirectoryStorageHandler(directory: dir)
         config.policy.allowedCallingAETitles = allowedCallers
-        config.timeouts.association = .seconds(3)
-        config.timeouts.dimse = .seconds(3)
+        config.timeouts.association = .seconds(quickTimers ? 3 : 60)
+        config.timeouts.dimse = .seconds(quickTimers ? 3 : 120)
         configure(&config)
         let server = DICOMServer(configuration: config, logger: log.logger)
         let port = try await server.start()
