@@ -255,7 +255,10 @@ public struct DICOMFile: Sendable {
         try DataSetWriter(transferSyntax: .explicitVRLittleEndian).write(normalizedFileMetaInformation, to: &sink)
         if transferSyntax.isDeflated {
             let plain = try DataSetWriter.encode(dataSet, transferSyntax: transferSyntax)
-            try sink.write(bytes: try Deflate.deflate(plain))
+            var deflated = try Deflate.deflate(plain)
+            // PS3.5 §A.5: an odd-length deflate stream is padded with one NUL byte.
+            if deflated.count % 2 == 1 { deflated.append(0) }
+            try sink.write(bytes: deflated)
         } else {
             try DataSetWriter(transferSyntax: transferSyntax).write(dataSet, to: &sink)
         }

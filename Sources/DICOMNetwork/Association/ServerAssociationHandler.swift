@@ -1,0 +1,392 @@
+// PS3.8 §9.2 carried out for the association acceptor: the upper-layer state machine's
+// effects on a NIO channel; PS3.7 §9.1 DIMSE messages reassembled from PDVs; C-ECHO (PS3.7
+// §9.3.5) and C-STORE (§9.3.1) served.
+
+import DICOM
+import Foundation
+import Logging
+import NIOCore
+
+/// One association on the acceptor side. Lives on its channel's event loop.
+final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = PDU
+    typealias OutboundOut = PDU
+
+    private var machine = UpperLayerStateMachine()
+    private let configuration: DICOMServerConfiguration
+    private let policy: AcceptorPolicy
+    private var logger: Logger
+    private let admission: @Sendable () -> Bool
+    private var context: ChannelHandlerContext?
+    private var artim: Scheduled<Void>?
+    /// Aborts an established association that sends nothing for `timeouts.dimse`: a peer that
+    /// never releases, or stops in the middle of a PDU.
+    private var idle: Scheduled<Void>?
+    private var abortReason: UInt8 = 0
+
+    private var request: AAssociateRQ?
+    private var accepted: [UInt8: PresentationContextAC] = [:]
+    private var fragmenter = PDataFragmenter(peerMaximumLength: nil)
+
+    // DIMSE reassembly.
+    private var commandBytes: [UInt8] = []
+    private var commandContextID: UInt8?
+    private var incoming: Incoming?
+    private var busy = 0
+    private var releasePending = false
+    private var stored = 0
+
+    static let maximumCommandLength = 1 << 16
+
+    private enum Incoming {
+        case store(command: DIMSECommand, contextID: UInt8, sink: FileSink, path: String, received: Int)
+        case discard(command: DIMSECommand, contextID: UInt8)
+
+        var contextID: UInt8 {
+            switch self {
+            case .store(_, let id, _, _, _), .discard(_, let id): id
+            }
+        }
+    }
+
+    init(configuration: DICOMServerConfiguration, logger: Logger, admission: @escaping @Sendable () -> Bool) {
+        self.configuration = configuration
+        self.policy = configuration.effectivePolicy
+        self.logger = logger
+        self.admission = admission
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if let remote = context.channel.remoteAddress { logger[metadataKey: "peer"] = "\(remote)" }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        fire(.transportConnectionIndication)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        idle?.cancel()
+        artim?.cancel()
+        fire(.transportClosed)
+        discardIncoming()
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let pdu = unwrapInboundIn(data)
+        abortReason = AAbort.unexpectedPDU
+        defer { restartIdleTimer() }
+        switch pdu {
+        case .associateRQ(let rq):
+            request = rq
+            fire(.associateRQReceived, received: pdu)
+        case .associateAC: fire(.associateACReceived)
+        case .associateRJ: fire(.associateRJReceived)
+        case .dataTF: fire(.pDataReceived, received: pdu)
+        case .releaseRQ: fire(.releaseRQReceived)
+        case .releaseRP: fire(.releaseRPReceived)
+        case .abort: fire(.abortReceived, received: pdu)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if let e = error as? DICOMNetworkError {
+            logger.warning("invalid PDU, aborting association", metadata: ["error": "\(e)"])
+            abortReason = e.code == .unknownPDUType ? AAbort.unrecognizedPDU : AAbort.invalidPDUParameter
+            fire(.invalidPDUReceived)
+        } else {
+            logger.warning("transport error, closing", metadata: ["error": "\(error)"])
+            context.close(promise: nil)
+        }
+    }
+
+    private func restartIdleTimer() {
+        idle?.cancel()
+        guard let context, (6...12).contains(machine.state.rawValue) else { return }
+        idle = context.eventLoop.assumeIsolated().scheduleTask(in: configuration.timeouts.dimse) { [weak self] in
+            guard let self else { return }
+            if self.busy > 0 { self.restartIdleTimer(); return }
+            self.abort("nothing received for \(self.configuration.timeouts.dimse.nanoseconds / 1_000_000) ms")
+        }
+    }
+
+    // MARK: The state machine's effects
+
+    private func fire(_ event: UpperLayerStateMachine.Event, received: PDU? = nil, outgoing: PDU? = nil) {
+        guard let context else { return }
+        guard let t = machine.handle(event) else {
+            logger.debug("event ignored in state", metadata: ["event": "\(event)", "state": "\(machine.state)"])
+            return
+        }
+        logger.trace("upper layer", metadata: ["transition": "\(t.from) + \(event) -> \(t.action.rawValue) -> \(t.to)"])
+        for effect in t.effects {
+            switch effect {
+            case .openTransport, .indicateAssociateAccepted, .indicateAssociateRejected, .confirmRelease:
+                break  // requestor-side effects
+            case .sendAssociateRQ, .sendAssociateAC, .sendAssociateRJ, .sendPData, .sendReleaseRQ, .sendReleaseRP:
+                if let outgoing { context.writeAndFlush(wrapOutboundOut(outgoing), promise: nil) }
+            case .indicateAssociateRequest:
+                decide()
+            case .indicatePData:
+                if case .dataTF(let tf)? = received { receive(tf) }
+            case .indicateRelease:
+                if busy > 0 || incoming != nil { releasePending = true } else { fire(.releaseResponse, outgoing: .releaseRP) }
+            case .sendAbort(let source):
+                let abort = AAbort(source: source, reason: source == AAbort.serviceProvider ? abortReason : 0)
+                // Logged before the write: once the connection drops, the peer may look at once.
+                logger.notice(source == AAbort.serviceProvider ? "association aborted by provider" : "association aborted",
+                              metadata: ["source": "\(abort.source)", "reason": "\(abort.reason)"])
+                // Send the A-ABORT, then drop the connection rather than wait for the peer to.
+                context.writeAndFlush(wrapOutboundOut(.abort(abort))).assumeIsolated().whenComplete { _ in
+                    context.close(promise: nil)
+                }
+            case .indicateAbort:
+                if t.action == .aa4 { logger.notice("connection closed without release (A-P-ABORT)", metadata: ["state": "\(t.from)"]) }
+                discardIncoming()
+            case .indicatePeerAbort:
+                if case .abort(let a)? = received {
+                    logger.notice("association aborted by peer", metadata: ["source": "\(a.source)", "reason": "\(a.reason)"])
+                }
+                discardIncoming()
+            case .startARTIM:
+                artim?.cancel()
+                artim = context.eventLoop.assumeIsolated().scheduleTask(in: configuration.timeouts.association) { [weak self] in
+                    self?.logger.notice("ARTIM timer expired")
+                    self?.fire(.artimExpired)
+                }
+            case .stopARTIM:
+                artim?.cancel()
+                artim = nil
+            case .closeTransport:
+                context.close(promise: nil)
+            }
+        }
+    }
+
+    /// AE-6: accept or reject the A-ASSOCIATE-RQ.
+    private func decide() {
+        guard let rq = request else { return }
+        logger[metadataKey: "calling"] = "\(rq.callingAETitle)"
+        logger[metadataKey: "called"] = "\(rq.calledAETitle)"
+        if !admission() {
+            logger.warning("association rejected: too many associations")
+            fire(.associateReject, outgoing: .associateRJ(.localLimitExceeded()))
+            return
+        }
+        switch AssociationNegotiator.negotiate(rq, policy: policy, implementation: configuration.implementation) {
+        case .accept(let ac):
+            for pc in ac.presentationContexts where pc.isAccepted { accepted[pc.id] = pc }
+            fragmenter = PDataFragmenter(peerMaximumLength: rq.userInformation.maximumLength)
+            logger.info("association accepted", metadata: ["contexts": "\(accepted.count)/\(rq.presentationContexts.count)"])
+            fire(.associateAccept, outgoing: .associateAC(ac))
+        case .reject(let rj):
+            logger.notice("association rejected", metadata: ["result": "\(rj.result)", "source": "\(rj.source)", "reason": "\(rj.reason)"])
+            fire(.associateReject, outgoing: .associateRJ(rj))
+        }
+    }
+
+    private func abort(_ why: String) {
+        logger.warning("aborting association", metadata: ["why": "\(why)"])
+        abortReason = AAbort.invalidPDUParameter
+        fire(.abortRequest)
+    }
+
+    // MARK: DIMSE
+
+    private func receive(_ tf: PDataTF) {
+        for pdv in tf.values {
+            guard machine.state == .sta6 || machine.state == .sta7 || machine.state == .sta8 else { return }
+            guard accepted[pdv.presentationContextID] != nil else {
+                abort("PDV on presentation context \(pdv.presentationContextID), which was not accepted")
+                return
+            }
+            if pdv.isCommand {
+                guard incoming == nil else { abort("command fragment inside a data set"); return }
+                if let id = commandContextID, id != pdv.presentationContextID { abort("command fragments on two contexts"); return }
+                commandContextID = pdv.presentationContextID
+                commandBytes.append(contentsOf: pdv.data.readableBytesView)
+                guard commandBytes.count <= Self.maximumCommandLength else { abort("command set longer than \(Self.maximumCommandLength)"); return }
+                if pdv.isLast {
+                    let bytes = commandBytes
+                    commandBytes = []
+                    commandContextID = nil
+                    do {
+                        start(try DIMSECommand.decode(bytes), contextID: pdv.presentationContextID)
+                    } catch {
+                        abort("\(error)")
+                        return
+                    }
+                }
+            } else {
+                guard let current = incoming, current.contextID == pdv.presentationContextID else {
+                    abort("data set fragment without a command on its context")
+                    return
+                }
+                if case .store(let command, let id, let sink, let path, let received) = current {
+                    do {
+                        try sink.write(contentsOf: pdv.data)
+                    } catch {
+                        logger.error("cannot write received data set", metadata: ["error": "\(error)"])
+                        abort("storage write failed")
+                        return
+                    }
+                    incoming = .store(command: command, contextID: id, sink: sink, path: path, received: received + pdv.data.readableBytes)
+                }
+                if pdv.isLast { finishDataSet() }
+            }
+        }
+    }
+
+    /// A complete command set arrived.
+    private func start(_ command: DIMSECommand, contextID: UInt8) {
+        let pc = accepted[contextID]!
+        switch command.field {
+        case .cEchoRQ where configuration.echo:
+            var rsp = DIMSECommand(field: .cEchoRSP)
+            rsp.messageIDBeingRespondedTo = command.messageID
+            rsp.affectedSOPClassUID = command.affectedSOPClassUID ?? AssociationNegotiator.verificationSOPClass
+            rsp.status = DIMSEStatus.success
+            logger.debug("C-ECHO")
+            send(rsp, contextID: contextID)
+        case .cStoreRQ where configuration.storage != nil && command.hasDataSet:
+            let path = configuration.temporaryDirectory + "/.isthmus-\(UUID().uuidString).part"
+            do {
+                let sink = try FileSink(path: path)
+                try Self.writePart10Header(to: sink, command: command, transferSyntax: pc.transferSyntax, callingAETitle: request?.callingAETitle ?? "")
+                incoming = .store(command: command, contextID: contextID, sink: sink, path: path, received: 0)
+            } catch {
+                logger.error("cannot create a file for a received instance", metadata: ["error": "\(error)"])
+                incoming = .discard(command: command, contextID: contextID)
+            }
+        default:
+            if command.hasDataSet {
+                incoming = .discard(command: command, contextID: contextID)
+            } else {
+                respondUnsupported(command, contextID: contextID)
+            }
+        }
+    }
+
+    private func finishDataSet() {
+        guard let current = incoming else { return }
+        incoming = nil
+        switch current {
+        case .discard(let command, let contextID):
+            respondUnsupported(command, contextID: contextID, status: command.field == .cStoreRQ ? DIMSEStatus.outOfResources : DIMSEStatus.unrecognizedOperation)
+        case .store(let command, let contextID, let sink, let path, let received):
+            let instance = ReceivedInstance(
+                path: path, sopClassUID: command.affectedSOPClassUID ?? "", sopInstanceUID: command.affectedSOPInstanceUID ?? "",
+                transferSyntaxUID: accepted[contextID]?.transferSyntax ?? "", callingAETitle: request?.callingAETitle ?? "",
+                calledAETitle: request?.calledAETitle ?? "", dataSetLength: received)
+            guard let context, let storage = configuration.storage else {
+                try? sink.close()
+                unlink(path)
+                respondStore(command, contextID: contextID, status: DIMSEStatus.outOfResources)
+                return
+            }
+            // The fsync and the storage handler run off the event loop; the file is theirs now.
+            let owned = OwnedSink(sink: sink)
+            let log = logger
+            busy += 1
+            let promise = context.eventLoop.makePromise(of: UInt16.self)
+            promise.completeWithTask {
+                do { try owned.sink.close(sync: true) } catch {
+                    log.error("cannot store a received instance", metadata: ["error": "\(error)"])
+                    return DIMSEStatus.outOfResources
+                }
+                return await storage.store(instance)
+            }
+            promise.futureResult.assumeIsolated().whenComplete { [self] result in
+                unlink(path)
+                busy -= 1
+                let status = (try? result.get()) ?? DIMSEStatus.outOfResources
+                stored += 1
+                logger.info("C-STORE", metadata: ["sopInstanceUID": "\(instance.sopInstanceUID)", "bytes": "\(received)", "status": "\(String(status, radix: 16))"])
+                respondStore(command, contextID: contextID, status: status)
+                if releasePending && busy == 0 && incoming == nil {
+                    releasePending = false
+                    fire(.releaseResponse, outgoing: .releaseRP)
+                }
+            }
+        }
+    }
+
+    private func respondStore(_ command: DIMSECommand, contextID: UInt8, status: UInt16) {
+        var rsp = DIMSECommand(field: .cStoreRSP)
+        rsp.messageIDBeingRespondedTo = command.messageID
+        rsp.affectedSOPClassUID = command.affectedSOPClassUID
+        rsp.affectedSOPInstanceUID = command.affectedSOPInstanceUID
+        rsp.status = status
+        send(rsp, contextID: contextID)
+    }
+
+    private func respondUnsupported(_ command: DIMSECommand, contextID: UInt8, status: UInt16 = DIMSEStatus.unrecognizedOperation) {
+        guard let field = command.commandFieldValue, !command.isResponse else { return }
+        logger.notice("unsupported DIMSE command", metadata: ["commandField": "\(String(field, radix: 16))"])
+        var rsp = DIMSECommand(dataSet: DataSet())
+        rsp.setUS(.commandField, field | 0x8000)
+        rsp.hasDataSet = false
+        rsp.messageIDBeingRespondedTo = command.messageID
+        rsp.affectedSOPClassUID = command.affectedSOPClassUID
+        rsp.affectedSOPInstanceUID = command.affectedSOPInstanceUID
+        rsp.status = status
+        send(rsp, contextID: contextID)
+    }
+
+    private func send(_ command: DIMSECommand, contextID: UInt8) {
+        guard let bytes = try? command.encoded() else { return }
+        for pdu in fragmenter.pdus(contextID: contextID, isCommand: true, bytes: ByteBuffer(bytes: bytes)) {
+            fire(.pDataRequest, outgoing: pdu)
+        }
+    }
+
+    private func discardIncoming() {
+        if case .store(_, _, let sink, let path, _)? = incoming {
+            try? sink.close()
+            unlink(path)
+        }
+        incoming = nil
+    }
+
+    /// Preamble, "DICM" and the file meta information (PS3.10 §7.1) for a received instance;
+    /// the data set bytes follow as they arrive.
+    static func writePart10Header(to sink: FileSink, command: DIMSECommand, transferSyntax: String, callingAETitle: String) throws(DICOMError) {
+        var file = DICOMFile(dataSet: DataSet(), transferSyntax: TransferSyntax(uid: transferSyntax))
+        var meta = DataSet()
+        try meta.set(.mediaStorageSOPClassUID, vr: .UI, string: command.affectedSOPClassUID ?? "")
+        try meta.set(.mediaStorageSOPInstanceUID, vr: .UI, string: command.affectedSOPInstanceUID ?? "")
+        try meta.set(.implementationVersionName, vr: .SH, string: DICOMFile.implementationVersionName)
+        if !callingAETitle.isEmpty { try meta.set(Tag(0x0002, 0x0016), vr: .AE, string: callingAETitle) }
+        file.fileMetaInformation = meta
+        var header = [UInt8](repeating: 0, count: 128) + Array("DICM".utf8)
+        try DataSetWriter(transferSyntax: .explicitVRLittleEndian).write(file.normalizedFileMetaInformation, to: &header)
+        try sink.write(contentsOf: header)
+    }
+}
+
+/// A file sink handed from the event loop to the task that finishes it; the loop no longer
+/// touches it once handed over.
+struct OwnedSink: @unchecked Sendable {
+    let sink: FileSink
+}
+
+extension FileSink {
+    /// Writes the readable bytes of a buffer (a PDV fragment), without copying them.
+    func write(contentsOf buffer: ByteBuffer) throws(DICOMError) {
+        var failure: DICOMError?
+        buffer.withUnsafeReadableBytes { b in
+            do throws(DICOMError) { try self.write(b) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    func write(contentsOf bytes: [UInt8]) throws(DICOMError) {
+        var failure: DICOMError?
+        bytes.withUnsafeBytes { b in
+            do throws(DICOMError) { try self.write(b) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+}

@@ -1,0 +1,149 @@
+// The SCU side with async/await: open an association (PS3.8 §7.1 A-ASSOCIATE), send DIMSE
+// requests (PS3.7 §9.1), release (§7.2 A-RELEASE) or abort (§7.3 A-ABORT).
+
+import DICOM
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+
+/// What an SCU asks for.
+public struct AssociationParameters: Sendable {
+    public var host: String
+    public var port: Int
+    public var callingAETitle: String
+    public var calledAETitle: String
+    public var presentationContexts: [PresentationContextRQ]
+    /// Our Maximum Length Received.
+    public var maximumLength: UInt32 = 65536
+    public var maximumPDULength = PDUDecoder.defaultMaximumPDULength
+    public var timeouts = DICOMTimeouts()
+    public var implementation = UserInformation(implementationClassUID: DICOMFile.implementationClassUID, implementationVersionName: DICOMFile.implementationVersionName)
+
+    public init(host: String, port: Int, callingAETitle: String, calledAETitle: String, presentationContexts: [PresentationContextRQ]) {
+        self.host = host
+        self.port = port
+        self.callingAETitle = callingAETitle
+        self.calledAETitle = calledAETitle
+        self.presentationContexts = presentationContexts
+    }
+
+    var associateRQ: AAssociateRQ {
+        var ui = implementation
+        ui.maximumLength = maximumLength
+        return AAssociateRQ(calledAETitle: calledAETitle, callingAETitle: callingAETitle, presentationContexts: presentationContexts, userInformation: ui)
+    }
+}
+
+/// An established association, requestor side.
+public final class DICOMAssociation: Sendable {
+    public let parameters: AssociationParameters
+    /// The acceptor's A-ASSOCIATE-AC.
+    public let acceptance: AAssociateAC
+    private let channel: any Channel
+    private let handler: NIOLoopBound<ClientAssociationHandler>
+
+    private init(parameters: AssociationParameters, acceptance: AAssociateAC, channel: any Channel, handler: NIOLoopBound<ClientAssociationHandler>) {
+        self.parameters = parameters
+        self.acceptance = acceptance
+        self.channel = channel
+        self.handler = handler
+    }
+
+    /// Connects (TCP_NODELAY set) and negotiates. Throws `.associationRejected`, `.timeout`, …
+    public static func open(_ parameters: AssociationParameters, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+                            logger: Logger = Logger(label: "isthmus.dicom.scu")) async throws -> DICOMAssociation {
+        var logger = logger
+        logger[metadataKey: "calling"] = "\(parameters.callingAETitle)"
+        logger[metadataKey: "called"] = "\(parameters.calledAETitle)"
+        let rq = parameters.associateRQ
+        let timeouts = parameters.timeouts
+        let maxPDU = parameters.maximumPDULength
+        let log = logger
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: group)
+                .connectTimeout(timeouts.connect)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandlers([
+                            ByteToMessageHandler(PDUDecoder(maximumPDULength: maxPDU)),
+                            MessageToByteHandler(PDUEncoder()),
+                        ])
+                    }
+                }
+                .connect(host: parameters.host, port: parameters.port).get()
+        } catch let e as ChannelError where e == .connectTimeout(timeouts.connect) {
+            throw DICOMNetworkError(.timeout, "connect to \(parameters.host):\(parameters.port) timed out")
+        }
+        let (bound, future) = try await channel.eventLoop.submit {
+            let handler = ClientAssociationHandler(request: rq, timeouts: timeouts, logger: log, eventLoop: channel.eventLoop)
+            try channel.pipeline.syncOperations.addHandler(handler)
+            return (NIOLoopBound(handler, eventLoop: channel.eventLoop), handler.associated.futureResult)
+        }.get()
+        let ac = try await future.get()
+        logger.info("association accepted", metadata: ["accepted": "\(ac.presentationContexts.filter(\.isAccepted).count)/\(rq.presentationContexts.count)"])
+        return DICOMAssociation(parameters: parameters, acceptance: ac, channel: channel, handler: bound)
+    }
+
+    /// The accepted presentation contexts for an abstract syntax.
+    public func acceptedContexts(for abstractSyntax: String) -> [PresentationContextAC] {
+        let ids = Set(parameters.presentationContexts.filter { $0.abstractSyntax == abstractSyntax }.map(\.id))
+        return acceptance.presentationContexts.filter { $0.isAccepted && ids.contains($0.id) }
+    }
+
+    /// Sends a DIMSE request with an optional data set (already encoded in the context's
+    /// transfer syntax) and returns the response command.
+    public func send(_ command: DIMSECommand, dataSet: ByteBuffer? = nil, contextID: UInt8) async throws -> DIMSECommand {
+        let handler = self.handler
+        return try await channel.eventLoop.flatSubmit {
+            handler.value.send(command, dataSet: dataSet, contextID: contextID)
+        }.get()
+    }
+
+    /// Sends a request whose data set is streamed from `path`, `length` bytes from `offset`,
+    /// never holding more than one chunk in memory: each chunk is written before the next is read.
+    func send(_ command: DIMSECommand, dataSetFrom path: String, offset: UInt64, length: Int, contextID: UInt8) async throws -> DIMSECommand {
+        let handler = self.handler
+        guard let file = FileHandle(forReadingAtPath: path) else { throw DICOMNetworkError(.io, "cannot open \(path)") }
+        defer { try? file.close() }
+        try file.seek(toOffset: offset)
+        let response = try await channel.eventLoop.submit {
+            handler.value.begin(command, hasDataSet: true, contextID: contextID)
+        }.get()
+        let chunkSize = 1 << 18
+        var sent = 0
+        repeat {
+            let n = min(chunkSize, length - sent)
+            guard let data = try file.read(upToCount: n), data.count == n else {
+                await abort()
+                throw DICOMNetworkError(.io, "\(path) ended before its data set did")
+            }
+            sent += n
+            let chunk = ByteBuffer(bytes: data)
+            let isLast = sent == length
+            do {
+                try await channel.eventLoop.flatSubmit { handler.value.sendData(chunk, contextID: contextID, isLast: isLast) }.get()
+            } catch {
+                // The peer may have answered (a failure status) before taking the whole data set.
+                return try await response.get()
+            }
+        } while sent < length
+        return try await response.get()
+    }
+
+    /// A-RELEASE; returns once the peer's A-RELEASE-RP has arrived.
+    public func release() async throws {
+        let handler = self.handler
+        try await channel.eventLoop.flatSubmit { handler.value.release() }.get()
+        try? await channel.closeFuture.get()
+    }
+
+    /// A-ABORT (service user).
+    public func abort() async {
+        let handler = self.handler
+        try? await channel.eventLoop.submit { handler.value.abort(DICOMNetworkError(.aborted, "aborted by the local user")) }.get()
+        try? await channel.closeFuture.get()
+    }
+}

@@ -1,0 +1,57 @@
+// Configuration of the SCP application (listener, negotiation, services, timeouts).
+
+import NIOCore
+
+/// Timeouts (PS3.8 §9.1.5 ARTIM; DIMSE response wait; TCP connect).
+public struct DICOMTimeouts: Sendable {
+    /// TCP connect (SCU).
+    public var connect: TimeAmount = .seconds(10)
+    /// ARTIM: waiting for an A-ASSOCIATE-RQ after connect, an AC/RJ after the RQ, and for
+    /// the transport to close after a release or abort.
+    public var association: TimeAmount = .seconds(30)
+    /// Waiting for a DIMSE response (SCU) or for the next PDU inside a message (SCP idle).
+    public var dimse: TimeAmount = .seconds(60)
+
+    public init() {}
+}
+
+/// What the SCP listens on, accepts and serves.
+public struct DICOMServerConfiguration: Sendable {
+    public var host: String = "0.0.0.0"
+    /// 0 picks a free port (read it back from `DICOMServer.port`).
+    public var port: Int = 0
+    public var policy: AcceptorPolicy
+    /// Answer C-ECHO (Verification).
+    public var echo = true
+    /// Receive C-STORE: instances go to this handler.
+    public var storage: (any StorageHandler)?
+    /// Where data sets are streamed while they arrive (the same file system as the storage
+    /// handler's target, so that moving a file is a rename).
+    public var temporaryDirectory: String
+    public var timeouts = DICOMTimeouts()
+    /// Largest PDU accepted; longer ones abort the association before being read.
+    public var maximumPDULength = PDUDecoder.defaultMaximumPDULength
+    /// Associations served at once; more are rejected (transient, local limit exceeded).
+    public var maximumAssociations = 64
+    /// The Implementation Class UID and Version Name sent in the A-ASSOCIATE-AC.
+    public var implementation = UserInformation(implementationClassUID: "1.2.826.0.1.3680043.10.1472.1", implementationVersionName: "ISTHMUS_010")
+
+    public init(aeTitle: String, temporaryDirectory: String) {
+        policy = AcceptorPolicy(aeTitle: aeTitle)
+        self.temporaryDirectory = temporaryDirectory
+    }
+
+    /// The policy actually used: Verification added when `echo` is on, every other abstract
+    /// syntax accepted (any transfer syntax, uncompressed preferred) when storage is on.
+    var effectivePolicy: AcceptorPolicy {
+        var p = policy
+        if echo && p.abstractSyntaxes[AssociationNegotiator.verificationSOPClass] == nil {
+            p.abstractSyntaxes[AssociationNegotiator.verificationSOPClass] = ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2"]
+        }
+        if storage != nil && p.otherAbstractSyntaxes == nil {
+            p.otherAbstractSyntaxes = AcceptorPolicy.uncompressed
+            p.acceptAnyTransferSyntax = true
+        }
+        return p
+    }
+}

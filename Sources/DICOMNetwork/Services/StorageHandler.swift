@@ -1,0 +1,44 @@
+// PS3.4 Annex B Storage Service Class, SCP behaviour: what a C-STORE SCP does with an instance
+// once its data set has been received (PS3.4 §B.2.2). The decision is the handler's.
+
+/// An instance received by C-STORE, already on disk as a Part 10 file and fsync'd.
+public struct ReceivedInstance: Sendable {
+    /// A Part 10 file: the meta information written by Isthmus, then the data set bytes exactly
+    /// as received, in `transferSyntaxUID`.
+    public var path: String
+    public var sopClassUID: String
+    public var sopInstanceUID: String
+    public var transferSyntaxUID: String
+    public var callingAETitle: String
+    public var calledAETitle: String
+    /// The size of the data set as received, in bytes.
+    public var dataSetLength: Int
+}
+
+/// Decides what becomes of a received instance and which status the SCU gets back.
+///
+/// The handler takes the file over: it moves it where it belongs (then returns success) or
+/// leaves it (the SCP deletes whatever is still at `path` once the handler has returned).
+/// Return a success status only once the instance is durably stored.
+public protocol StorageHandler: Sendable {
+    func store(_ instance: ReceivedInstance) async -> UInt16
+}
+
+/// Moves each received file into a folder, named by its SOP Instance UID.
+public struct DirectoryStorageHandler: StorageHandler {
+    public let directory: String
+    public init(directory: String) { self.directory = directory }
+
+    public func store(_ instance: ReceivedInstance) async -> UInt16 {
+        let safe = instance.sopInstanceUID.filter { $0.isNumber || $0 == "." }
+        guard !safe.isEmpty else { return DIMSEStatus.cannotUnderstand }
+        let target = directory + "/" + safe + ".dcm"
+        return rename(instance.path, target) == 0 ? DIMSEStatus.success : DIMSEStatus.outOfResources
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,213 @@
+import ArgumentParser
+import DICOM
+import DICOMNetwork
+import Foundation
+import Logging
+import NIOCore
+
+/// `AE@HOST:PORT`, the address of a remote application entity.
+struct RemoteAE: ExpressibleByArgument, Sendable {
+    var aeTitle: String
+    var host: String
+    var port: Int
+
+    init?(argument: String) {
+        guard let at = argument.firstIndex(of: "@"), let colon = argument.lastIndex(of: ":"), at < colon,
+              let port = Int(argument[argument.index(after: colon)...]), (1...65535).contains(port) else { return nil }
+        aeTitle = String(argument[..<at])
+        host = String(argument[argument.index(after: at)..<colon])
+        guard !aeTitle.isEmpty, aeTitle.utf8.count <= 16, !host.isEmpty else { return nil }
+        self.port = port
+    }
+}
+
+/// Logging to standard error, at the level asked for.
+func makeLogger(_ label: String, verbose: Bool) -> Logger {
+    var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
+    logger.logLevel = verbose ? .debug : .notice
+    return logger
+}
+
+extension DICOMCommand {
+    struct Echo: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Send a C-ECHO to a remote AE.",
+            discussion: "Exits 0 on a success status, 1 if the association or the echo failed.")
+
+        @Argument(help: "The remote AE: AE@HOST:PORT.") var remote: RemoteAE
+        @Option(help: "Our own AE title (calling AE title).") var aet = "ISTHMUS"
+        @Option(help: "Seconds to wait for the connection, association and response.") var timeout = 30
+        @Flag(name: .shortAndLong, help: "Log the association.") var verbose = false
+
+        func run() async throws {
+            var params = AssociationParameters(host: remote.host, port: remote.port, callingAETitle: aet, calledAETitle: remote.aeTitle,
+                                               presentationContexts: [DICOMAssociation.verificationContext()])
+            params.timeouts.connect = .seconds(Int64(timeout))
+            params.timeouts.association = .seconds(Int64(timeout))
+            params.timeouts.dimse = .seconds(Int64(timeout))
+            do {
+                let assoc = try await DICOMAssociation.open(params, logger: makeLogger("isthmus.dicom.echo", verbose: verbose))
+                let status = try await assoc.echo()
+                try await assoc.release()
+                guard status == DIMSEStatus.success else {
+                    printError("C-ECHO status 0x\(String(status, radix: 16, uppercase: true))")
+                    throw ExitCode(1)
+                }
+                print("C-ECHO to \(remote.aeTitle)@\(remote.host):\(remote.port): success")
+            } catch let e as ExitCode {
+                throw e
+            } catch {
+                printError("echo failed: \(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Store: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Send DICOM files to a remote AE with C-STORE (one association).",
+            discussion: "Folders are searched recursively. Exits 0 if every instance was stored (success or warning status), 1 if any failed, 2 if there was nothing to send.")
+
+        @Argument(help: "The remote AE: AE@HOST:PORT.") var remote: RemoteAE
+        @Argument(help: "Files or folders to send.") var paths: [String]
+        @Option(help: "Our own AE title (calling AE title).") var aet = "ISTHMUS"
+        @Option(help: "Seconds to wait for the connection, association and each response.") var timeout = 60
+        @Flag(name: .shortAndLong, help: "Log the association and each instance.") var verbose = false
+
+        func run() async throws {
+            var files: [(String, DICOMFile)] = []
+            var failed = 0
+            for path in expand(paths) {
+                do { files.append((path, try DICOMFile.read(contentsOf: path))) } catch {
+                    printError("\(path): \(error)")
+                    failed += 1
+                }
+            }
+            guard !files.isEmpty else {
+                printError("no DICOM files to send")
+                throw ExitCode(2)
+            }
+            var params = AssociationParameters(host: remote.host, port: remote.port, callingAETitle: aet, calledAETitle: remote.aeTitle,
+                                               presentationContexts: DICOMAssociation.storageContexts(for: files.map(\.1)))
+            params.timeouts.connect = .seconds(Int64(timeout))
+            params.timeouts.association = .seconds(Int64(timeout))
+            params.timeouts.dimse = .seconds(Int64(timeout))
+            let logger = makeLogger("isthmus.dicom.store", verbose: verbose)
+            let assoc: DICOMAssociation
+            do { assoc = try await DICOMAssociation.open(params, logger: logger) } catch {
+                printError("association failed: \(error)")
+                throw ExitCode(1)
+            }
+            var stored = 0
+            for (path, file) in files {
+                do {
+                    _ = file
+                    let status = try await assoc.store(contentsOf: path)
+                    switch DIMSEStatus.category(status) {
+                    case .success, .warning:
+                        stored += 1
+                        if verbose { printError("\(path): stored (0x\(String(status, radix: 16, uppercase: true)))") }
+                    default:
+                        failed += 1
+                        printError("\(path): C-STORE status 0x\(String(status, radix: 16, uppercase: true))")
+                    }
+                } catch let e as DICOMNetworkError where e.code == .noPresentationContext {
+                    failed += 1
+                    printError("\(path): \(e.reason)")
+                } catch {
+                    failed += 1
+                    printError("\(path): \(error)")
+                    if (error as? DICOMNetworkError).map({ [.aborted, .connectionClosed, .timeout].contains($0.code) }) == true { break }
+                }
+            }
+            try? await assoc.release()
+            print("\(stored) stored, \(failed) failed")
+            if failed > 0 { throw ExitCode(1) }
+        }
+
+        func expand(_ paths: [String]) -> [String] {
+            var out: [String] = []
+            for p in paths {
+                var isDir: ObjCBool = false
+                if FileManager.default.fileExists(atPath: p, isDirectory: &isDir), isDir.boolValue {
+                    let e = FileManager.default.enumerator(atPath: p)
+                    var found: [String] = []
+                    while let rel = e?.nextObject() as? String {
+                        var d: ObjCBool = false
+                        let full = p + "/" + rel
+                        if FileManager.default.fileExists(atPath: full, isDirectory: &d), !d.boolValue { found.append(full) }
+                    }
+                    out += found.sorted()
+                } else {
+                    out.append(p)
+                }
+            }
+            return out
+        }
+    }
+
+    struct SCP: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "scp",
+            abstract: "Run a storage and verification SCP: received instances are written to a folder.",
+            discussion: "Stops on SIGINT or SIGTERM, letting open associations finish. Exits 1 if it cannot listen.")
+
+        @Option(help: "Port to listen on (0: any free port, printed).") var port = 11112
+        @Option(help: "Address to listen on.") var host = "0.0.0.0"
+        @Option(help: "Our AE title; associations calling another title are rejected.") var aet = "ISTHMUS"
+        @Option(help: "Folder for received instances (named SOPInstanceUID.dcm).") var out: String
+        @Option(help: "Calling AE titles allowed (repeatable); any if none given.") var allow: [String] = []
+        @Flag(name: .shortAndLong, help: "Log each association and instance.") var verbose = false
+
+        func run() async throws {
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            var config = DICOMServerConfiguration(aeTitle: aet, temporaryDirectory: out)
+            config.host = host
+            config.port = port
+            config.storage = DirectoryStorageHandler(directory: out)
+            if !allow.isEmpty { config.policy.allowedCallingAETitles = Set(allow) }
+            let logger = makeLogger("isthmus.dicom.scp", verbose: verbose)
+            let server = DICOMServer(configuration: config, logger: logger)
+            let bound: Int
+            do { bound = try await server.start() } catch {
+                printError("cannot listen on \(host):\(port): \(error)")
+                throw ExitCode(1)
+            }
+            // Written straight to the descriptor: scripts read the port before the process ends.
+            FileHandle.standardOutput.write(Data("listening as \(aet) on port \(bound)\n".utf8))
+            await waitForTermination()
+            await server.shutdown()
+        }
+
+        /// Returns on SIGINT or SIGTERM.
+        func waitForTermination() async {
+            signal(SIGINT, SIG_IGN)
+            signal(SIGTERM, SIG_IGN)
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let once = SignalOnce(c)
+                for sig in [SIGINT, SIGTERM] {
+                    let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+                    source.setEventHandler { once.fire() }
+                    source.resume()
+                    once.keep(source)
+                }
+            }
+        }
+    }
+}
+
+/// Resumes a continuation once, whichever signal comes first.
+final class SignalOnce: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<Void, Never>?
+    private var sources: [any DispatchSourceSignal] = []
+    init(_ c: CheckedContinuation<Void, Never>) { continuation = c }
+    func keep(_ s: any DispatchSourceSignal) { lock.lock(); sources.append(s); lock.unlock() }
+    func fire() {
+        lock.lock()
+        let c = continuation
+        continuation = nil
+        lock.unlock()
+        c?.resume()
+    }
+}
