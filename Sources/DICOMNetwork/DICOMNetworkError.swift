@@ -30,6 +30,8 @@ public struct DICOMNetworkError: Error, Sendable, CustomStringConvertible, Equat
         public static let invalidState = Code("invalidState")
         /// Reading or writing a file failed.
         public static let io = Code("io")
+        /// The peer answered with a failure status (the status is in the reason).
+        public static let failureStatus = Code("failureStatus")
     }
 
     public var code: Code

@@ -5,8 +5,8 @@ import Foundation
 struct DICOMCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dicom",
-        abstract: "Read, convert and inspect DICOM files; C-ECHO, C-STORE and a storage SCP.",
-        subcommands: [Dump.self, Convert.self, BenchRead.self, Echo.self, Store.self, SCP.self]
+        abstract: "Read, convert and inspect DICOM files; C-ECHO, C-STORE, C-FIND and an SCP.",
+        subcommands: [Dump.self, Convert.self, BenchRead.self, Echo.self, Store.self, Find.self, SCP.self]
     )
 }
 

@@ -146,6 +146,103 @@ extension DICOMCommand {
         }
     }
 
+    struct Find: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Query a remote AE with C-FIND (Q/R study or patient root, or Modality Worklist).",
+            discussion: """
+                Keys: -k KEYWORD=VALUE or -k GGGG,EEEE=VALUE (an empty value asks for the attribute to be \
+                returned); one level of sequence with SequenceKeyword.Keyword=VALUE. Exits 0 on success, \
+                1 if the association or the query failed.
+                """)
+
+        @Argument(help: "The remote AE: AE@HOST:PORT.") var remote: RemoteAE
+        @Option(name: [.customShort("k"), .long], help: "A key: KEYWORD=VALUE or GGGG,EEEE=VALUE (repeatable).") var key: [String] = []
+        @Option(help: "Query/Retrieve Level (PATIENT, STUDY, SERIES, IMAGE); not sent with --worklist.") var level = "STUDY"
+        @Flag(help: "Modality Worklist information model.") var worklist = false
+        @Flag(help: "Patient Root Q/R information model.") var patientRoot = false
+        @Flag(help: "Study Root Q/R information model (the default).") var studyRoot = false
+        @Flag(help: "Print the matches as a JSON array (DICOM JSON model).") var json = false
+        @Option(help: "Our own AE title (calling AE title).") var aet = "ISTHMUS"
+        @Option(help: "Seconds to wait for the connection, association and each response.") var timeout = 60
+        @Flag(name: .shortAndLong, help: "Log the association.") var verbose = false
+
+        func run() async throws {
+            let model: QueryModel = worklist ? .modalityWorklist : patientRoot ? .patientRoot : .studyRoot
+            var identifier = DataSet()
+            do {
+                if model != .modalityWorklist { try identifier.set(Tag(0x0008, 0x0052), vr: .CS, string: level.uppercased()) }
+                for k in key { try Self.add(k, to: &identifier) }
+            } catch {
+                printError("bad key: \(error)")
+                throw ExitCode(1)
+            }
+            var params = AssociationParameters(host: remote.host, port: remote.port, callingAETitle: aet, calledAETitle: remote.aeTitle,
+                                               presentationContexts: DICOMAssociation.findContexts([model]))
+            params.timeouts.connect = .seconds(Int64(timeout))
+            params.timeouts.association = .seconds(Int64(timeout))
+            params.timeouts.dimse = .seconds(Int64(timeout))
+            var matches: [String] = []
+            do {
+                let assoc = try await DICOMAssociation.open(params, logger: makeLogger("isthmus.dicom.find", verbose: verbose))
+                do {
+                    for try await match in assoc.find(identifier: identifier, model: model) {
+                        if json {
+                            matches.append(try match.jsonString(options: DICOMJSONOptions(prettyPrinted: false)))
+                        } else {
+                            print("# match \(matches.count + 1)")
+                            print(match.dump(), terminator: "")
+                            matches.append("")
+                        }
+                    }
+                } catch {
+                    try? await assoc.release()
+                    throw error
+                }
+                try await assoc.release()
+            } catch {
+                printError("find failed: \(error)")
+                throw ExitCode(1)
+            }
+            if json { print("[" + matches.joined(separator: ",") + "]") } else { printError("\(matches.count) matches") }
+        }
+
+        struct KeyError: Error, CustomStringConvertible { var description: String }
+
+        /// `KEYWORD=VALUE`, `GGGG,EEEE=VALUE`, or `Sequence.KEYWORD=VALUE` into the identifier.
+        static func add(_ key: String, to identifier: inout DataSet) throws {
+            let parts = key.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let path = parts[0].split(separator: ".").map(String.init)
+            let value = parts.count > 1 ? String(parts[1]) : ""
+            guard (1...2).contains(path.count) else { throw KeyError(description: "\(key): one level of sequence at most") }
+            let tags = try path.map { p -> Tag in
+                if let t = Tag(string: p) { return t }
+                if let e = DataDictionary.entry(forKeyword: p) { return e.tag }
+                throw KeyError(description: "\(p): unknown keyword or tag")
+            }
+            if tags.count == 1 {
+                set(tags[0], value, in: &identifier)
+            } else {
+                var item = identifier.items(tags[0])?.first?.dataSet ?? DataSet()
+                set(tags[1], value, in: &item)
+                identifier.set(tags[0], items: [DICOM.Item(dataSet: item)])
+            }
+        }
+
+        static func set(_ tag: Tag, _ value: String, in ds: inout DataSet) {
+            let vr = DataDictionary.vr(for: tag)
+            if vr == .SQ {
+                if ds[tag] == nil { ds.set(tag, items: [DICOM.Item(dataSet: DataSet())]) }
+            } else if value.isEmpty {
+                ds.set(DataElement(tag: tag, vr: vr, bytes: []))
+            } else {
+                // As typed: query values (ranges, wildcards) need not be valid values of the VR.
+                var bytes = Array(value.utf8)
+                if bytes.count % 2 == 1 { bytes.append(vr == .UI ? 0 : 0x20) }
+                ds.set(DataElement(tag: tag, vr: vr, bytes: bytes))
+            }
+        }
+    }
+
     struct SCP: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "scp",
@@ -157,6 +254,7 @@ extension DICOMCommand {
         @Option(help: "Our AE title; associations calling another title are rejected.") var aet = "ISTHMUS"
         @Option(help: "Folder for received instances (named SOPInstanceUID.dcm).") var out: String
         @Option(help: "Calling AE titles allowed (repeatable); any if none given.") var allow: [String] = []
+        @Option(help: "Answer C-FIND (Q/R and Modality Worklist) from the DICOM files in this folder (headers read at start).") var findFrom: String?
         @Flag(name: .shortAndLong, help: "Log each association and instance.") var verbose = false
 
         func run() async throws {
@@ -166,6 +264,11 @@ extension DICOMCommand {
             config.port = port
             config.storage = DirectoryStorageHandler(directory: out)
             if !allow.isEmpty { config.policy.allowedCallingAETitles = Set(allow) }
+            if let findFrom {
+                let handler = InMemoryQueryHandler(directory: findFrom)
+                config.query = handler
+                printError("C-FIND answered from \(handler.dataSets.count) data sets")
+            }
             let logger = makeLogger("isthmus.dicom.scp", verbose: verbose)
             let server = DICOMServer(configuration: config, logger: logger)
             let bound: Int

@@ -24,6 +24,12 @@ final class ClientAssociationHandler: ChannelInboundHandler {
 
     private var nextMessageID: UInt16 = 1
     private var pending: (messageID: UInt16, promise: EventLoopPromise<DIMSECommand>, timer: Scheduled<Void>?)?
+    /// Called with each pending response (FF00/FF01) to the outstanding request and its data set
+    /// (C-FIND); the final response completes the request's promise.
+    private var onPending: ((DIMSECommand, [UInt8]) -> Void)?
+    /// A response command whose data set is still arriving.
+    private var responseCommand: DIMSECommand?
+    private var responseData: [UInt8] = []
     private var commandBytes: [UInt8] = []
     private var releasing: EventLoopPromise<Void>?
     private var failure: DICOMNetworkError?
@@ -172,23 +178,66 @@ final class ClientAssociationHandler: ChannelInboundHandler {
                         logger.notice("unexpected DIMSE response", metadata: ["messageIDBeingRespondedTo": "\(rsp.messageIDBeingRespondedTo.map { "\($0)" } ?? "-")"])
                         continue
                     }
-                    pending = nil
-                    p.timer?.cancel()
-                    p.promise.succeed(rsp)
+                    if rsp.hasDataSet {
+                        responseCommand = rsp
+                        responseData = []
+                    } else {
+                        deliver(rsp, dataSet: [])
+                    }
                 } catch {
                     abort(error)
                     return
                 }
+            } else if responseCommand != nil {
+                responseData.append(contentsOf: pdv.data.readableBytesView)
+                guard responseData.count <= ServerAssociationHandler.maximumIdentifierLength else {
+                    abort(DICOMNetworkError(.malformedMessage, "response data set too long"))
+                    return
+                }
+                if pdv.isLast, let rsp = responseCommand {
+                    let data = responseData
+                    responseCommand = nil
+                    responseData = []
+                    deliver(rsp, dataSet: data)
+                }
             }
-            // Data sets in responses (C-FIND, C-GET) are not served here yet: skipped.
+        }
+    }
+
+    /// A whole response: a pending one goes to `onPending` (the response timer starts again),
+    /// any other completes the request.
+    private func deliver(_ rsp: DIMSECommand, dataSet: [UInt8]) {
+        guard let p = pending else { return }
+        p.timer?.cancel()
+        if let onPending, DIMSEStatus.category(rsp.status ?? 0) == .pending {
+            onPending(rsp, dataSet)
+            pending = (p.messageID, p.promise, nil)
+            startResponseTimer()
+            return
+        }
+        pending = nil
+        onPending = nil
+        p.promise.succeed(rsp)
+    }
+
+    /// C-CANCEL-RQ for the outstanding request (PS3.7 §9.3.2.3); its final response still comes.
+    func cancelRequest(contextID: UInt8) {
+        guard let p = pending, machine.state == .sta6 else { return }
+        var rq = DIMSECommand(field: .cCancelRQ)
+        rq.messageIDBeingRespondedTo = p.messageID
+        guard let bytes = try? rq.encoded() else { return }
+        logger.debug("C-CANCEL", metadata: ["messageID": "\(p.messageID)"])
+        for pdu in fragmenter.pdus(contextID: contextID, isCommand: true, bytes: ByteBuffer(bytes: bytes)) {
+            fire(.pDataRequest, outgoing: pdu)
         }
     }
 
     // MARK: Requests from the association's async API (on the event loop)
 
     /// Sends a DIMSE request (and its data set) and waits for its response.
-    func send(_ command: DIMSECommand, dataSet: ByteBuffer?, contextID: UInt8) -> EventLoopFuture<DIMSECommand> {
+    func send(_ command: DIMSECommand, dataSet: ByteBuffer?, contextID: UInt8, onPending: ((DIMSECommand, [UInt8]) -> Void)? = nil) -> EventLoopFuture<DIMSECommand> {
         let response = begin(command, hasDataSet: dataSet != nil, contextID: contextID)
+        if pending != nil { self.onPending = onPending }
         if let dataSet { sendData(dataSet, contextID: contextID, isLast: true) }
         return response
     }

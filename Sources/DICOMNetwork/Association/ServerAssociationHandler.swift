@@ -1,6 +1,6 @@
 // PS3.8 §9.2 carried out for the association acceptor: the upper-layer state machine's
 // effects on a NIO channel; PS3.7 §9.1 DIMSE messages reassembled from PDVs; C-ECHO (PS3.7
-// §9.3.5) and C-STORE (§9.3.1) served.
+// §9.3.5), C-STORE (§9.3.1) and C-FIND with C-CANCEL (§9.3.2, PS3.4 §C.4.1.3) served.
 
 import DICOM
 import Foundation
@@ -35,16 +35,22 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
     private var busy = 0
     private var releasePending = false
     private var stored = 0
+    /// The C-FIND being answered: its request's message ID and the task iterating the matches.
+    private var finding: (messageID: UInt16?, task: Task<Void, Never>)?
+
+    /// Largest C-FIND identifier accepted.
+    static let maximumIdentifierLength = 1 << 20
 
     static let maximumCommandLength = 1 << 16
 
     private enum Incoming {
         case store(command: DIMSECommand, contextID: UInt8, sink: FileSink, path: String, received: Int)
         case discard(command: DIMSECommand, contextID: UInt8)
+        case find(command: DIMSECommand, contextID: UInt8, bytes: [UInt8])
 
         var contextID: UInt8 {
             switch self {
-            case .store(_, let id, _, _, _), .discard(_, let id): id
+            case .store(_, let id, _, _, _), .discard(_, let id), .find(_, let id, _): id
             }
         }
     }
@@ -234,6 +240,12 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
                     }
                     incoming = .store(command: command, contextID: id, sink: sink, path: path, received: received + pdv.data.readableBytes)
                 }
+                if case .find(let command, let id, var bytes) = current {
+                    incoming = nil
+                    bytes.append(contentsOf: pdv.data.readableBytesView)
+                    guard bytes.count <= Self.maximumIdentifierLength else { abort("C-FIND identifier longer than \(Self.maximumIdentifierLength)"); return }
+                    incoming = .find(command: command, contextID: id, bytes: bytes)
+                }
                 if pdv.isLast { finishDataSet() }
             }
         }
@@ -260,6 +272,14 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
                 logger.error("cannot create a file for a received instance", metadata: ["error": "\(error)"])
                 incoming = .discard(command: command, contextID: contextID)
             }
+        case .cFindRQ where configuration.query != nil && command.hasDataSet && model(contextID) != nil:
+            incoming = .find(command: command, contextID: contextID, bytes: [])
+        case .cCancelRQ:
+            // No response of its own (PS3.7 §9.3.2.3): the C-FIND ends with a Cancel status.
+            if let f = finding, f.messageID == command.messageIDBeingRespondedTo {
+                logger.debug("C-CANCEL", metadata: ["messageID": "\(f.messageID.map { "\($0)" } ?? "-")"])
+                f.task.cancel()
+            }
         default:
             if command.hasDataSet {
                 incoming = .discard(command: command, contextID: contextID)
@@ -275,6 +295,8 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
         switch current {
         case .discard(let command, let contextID):
             respondUnsupported(command, contextID: contextID, status: command.field == .cStoreRQ ? DIMSEStatus.outOfResources : DIMSEStatus.unrecognizedOperation)
+        case .find(let command, let contextID, let bytes):
+            startFind(command, contextID: contextID, bytes: bytes)
         case .store(let command, let contextID, let sink, let path, let received):
             let instance = ReceivedInstance(
                 path: path, sopClassUID: command.affectedSOPClassUID ?? "", sopInstanceUID: command.affectedSOPInstanceUID ?? "",
@@ -313,6 +335,85 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
         }
     }
 
+    /// Runs the query handler off the event loop; each match comes back to the loop as a
+    /// pending response, then the final status.
+    private func startFind(_ command: DIMSECommand, contextID: UInt8, bytes: [UInt8]) {
+        guard let context, let handler = configuration.query, let pc = accepted[contextID], let model = model(contextID) else { return }
+        let ts = TransferSyntax(uid: pc.transferSyntax)
+        let identifier: DataSet
+        do {
+            identifier = try Self.decodeDataSet(bytes, transferSyntax: ts)
+        } catch {
+            logger.notice("C-FIND identifier cannot be read", metadata: ["error": "\(error.code)"])
+            respondFind(command, contextID: contextID, status: DIMSEStatus.identifierDoesNotMatchSOPClass, identifier: nil)
+            return
+        }
+        let request = QueryRequest(identifier: identifier, model: model, callingAETitle: self.request?.callingAETitle ?? "")
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let loop = context.eventLoop
+        busy += 1
+        let task = Task<Void, Never> {
+            var status = DIMSEStatus.success
+            var count = 0
+            do {
+                for try await match in handler.find(request) {
+                    if Task.isCancelled { break }
+                    let encoded = try DataSetWriter.encode(match, transferSyntax: ts)
+                    try await loop.submit { bound.value.respondFind(command, contextID: contextID, status: DIMSEStatus.pending, identifier: encoded) }.get()
+                    count += 1
+                }
+                if Task.isCancelled { status = DIMSEStatus.cancel }
+            } catch let failure as QueryFailure {
+                status = failure.status
+            } catch {
+                status = Task.isCancelled ? DIMSEStatus.cancel : DIMSEStatus.unableToProcess
+            }
+            let final = status, matches = count
+            loop.execute { bound.value.finishFind(command, contextID: contextID, status: final, matches: matches) }
+        }
+        finding = (command.messageID, task)
+    }
+
+    /// The C-FIND model proposed on an accepted context.
+    private func model(_ contextID: UInt8) -> QueryModel? {
+        request?.presentationContexts.first { $0.id == contextID }.flatMap { QueryModel(rawValue: $0.abstractSyntax) }
+    }
+
+    private func finishFind(_ command: DIMSECommand, contextID: UInt8, status: UInt16, matches: Int) {
+        finding = nil
+        busy -= 1
+        logger.info("C-FIND", metadata: ["sopClassUID": "\(command.affectedSOPClassUID ?? "")", "matches": "\(matches)", "status": "\(String(status, radix: 16))"])
+        respondFind(command, contextID: contextID, status: status, identifier: nil)
+        if releasePending && busy == 0 && incoming == nil {
+            releasePending = false
+            fire(.releaseResponse, outgoing: .releaseRP)
+        }
+    }
+
+    private func respondFind(_ command: DIMSECommand, contextID: UInt8, status: UInt16, identifier: [UInt8]?) {
+        guard machine.state == .sta6 || machine.state == .sta7 || machine.state == .sta8 else { return }
+        var rsp = DIMSECommand(field: .cFindRSP)
+        rsp.messageIDBeingRespondedTo = command.messageID
+        rsp.affectedSOPClassUID = command.affectedSOPClassUID
+        rsp.status = status
+        rsp.hasDataSet = identifier != nil
+        send(rsp, contextID: contextID)
+        if let identifier {
+            for pdu in fragmenter.pdus(contextID: contextID, isCommand: false, bytes: ByteBuffer(bytes: identifier)) {
+                fire(.pDataRequest, outgoing: pdu)
+            }
+        }
+    }
+
+    /// A data set received in `transferSyntax` (not a Part 10 file): read behind a made-up meta header.
+    static func decodeDataSet(_ bytes: [UInt8], transferSyntax: TransferSyntax) throws(DICOMError) -> DataSet {
+        if bytes.isEmpty { return DataSet() }
+        let header = try DICOMFile(dataSet: DataSet(), transferSyntax: transferSyntax).serialized()
+        let file = try DICOMFile.read(bytes: header + bytes)
+        if let error = file.readError { throw error }
+        return file.dataSet
+    }
+
     private func respondStore(_ command: DIMSECommand, contextID: UInt8, status: UInt16) {
         var rsp = DIMSECommand(field: .cStoreRSP)
         rsp.messageIDBeingRespondedTo = command.messageID
@@ -343,6 +444,7 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
     }
 
     private func discardIncoming() {
+        finding?.task.cancel()
         if case .store(_, _, let sink, let path, _)? = incoming {
             try? sink.close()
             unlink(path)

@@ -19,6 +19,15 @@ public enum DIMSEStatus {
     public static let processingFailure: UInt16 = 0x0110
     /// Storage warnings: coercion of data elements (B000H), elements discarded (B007H), data set does not match SOP class (B006H).
     public static let coercionOfDataElements: UInt16 = 0xB000
+    /// C-FIND pending: a match follows (FF00H), or one with optional keys not supported (FF01H).
+    public static let pending: UInt16 = 0xFF00
+    public static let pendingWithWarning: UInt16 = 0xFF01
+    /// Matching terminated due to a C-CANCEL (FE00H).
+    public static let cancel: UInt16 = 0xFE00
+    /// C-FIND: identifier does not match SOP class (A900H) — the same code as for storage.
+    public static let identifierDoesNotMatchSOPClass: UInt16 = 0xA900
+    /// C-FIND: unable to process (C000H).
+    public static let unableToProcess: UInt16 = 0xC000
 
     public enum Category: Sendable, Equatable { case success, warning, failure, cancel, pending }
 

@@ -40,8 +40,8 @@ public final class DICOMAssociation: Sendable {
     public let parameters: AssociationParameters
     /// The acceptor's A-ASSOCIATE-AC.
     public let acceptance: AAssociateAC
-    private let channel: any Channel
-    private let handler: NIOLoopBound<ClientAssociationHandler>
+    let channel: any Channel
+    let handler: NIOLoopBound<ClientAssociationHandler>
 
     private init(parameters: AssociationParameters, acceptance: AAssociateAC, channel: any Channel, handler: NIOLoopBound<ClientAssociationHandler>) {
         self.parameters = parameters

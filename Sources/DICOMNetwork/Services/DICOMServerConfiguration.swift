@@ -25,6 +25,8 @@ public struct DICOMServerConfiguration: Sendable {
     public var echo = true
     /// Receive C-STORE: instances go to this handler.
     public var storage: (any StorageHandler)?
+    /// Answer C-FIND (Patient Root, Study Root Q/R and Modality Worklist) with this handler.
+    public var query: (any QueryHandler)?
     /// Where data sets are streamed while they arrive (the same file system as the storage
     /// handler's target, so that moving a file is a rename).
     public var temporaryDirectory: String
@@ -47,6 +49,11 @@ public struct DICOMServerConfiguration: Sendable {
         var p = policy
         if echo && p.abstractSyntaxes[AssociationNegotiator.verificationSOPClass] == nil {
             p.abstractSyntaxes[AssociationNegotiator.verificationSOPClass] = ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2"]
+        }
+        if query != nil {
+            for model in QueryModel.allCases where p.abstractSyntaxes[model.rawValue] == nil {
+                p.abstractSyntaxes[model.rawValue] = ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2"]
+            }
         }
         if storage != nil && p.otherAbstractSyntaxes == nil {
             p.otherAbstractSyntaxes = AcceptorPolicy.uncompressed

@@ -22,6 +22,7 @@ enum Peers {
     static let echoscu = "/usr/bin/echoscu"
     static let storescu = "/usr/bin/storescu"
     static let storescp = "/usr/bin/storescp"
+    static let findscu = "/usr/bin/findscu"
     /// DCMTK leaves Nagle on unless told otherwise.
     static let dcmtkEnvironment = ["TCP_NODELAY": "1"]
 

@@ -1,0 +1,175 @@
+// PS3.4 Annex C Query/Retrieve (C.4.1 C-FIND SCP behaviour) and Annex K Basic Worklist
+// Management: what an SCP answers to a C-FIND-RQ. Matching follows PS3.4 §C.2.2.2 for the
+// common cases (single value, wildcard, list of UIDs, range, universal, sequence matching).
+
+import DICOM
+import Foundation
+
+/// The information models served by C-FIND (the abstract syntax of the request).
+public enum QueryModel: String, Sendable, CaseIterable {
+    /// Patient Root Query/Retrieve Information Model – FIND.
+    case patientRoot = "1.2.840.10008.5.1.4.1.2.1.1"
+    /// Study Root Query/Retrieve Information Model – FIND.
+    case studyRoot = "1.2.840.10008.5.1.4.1.2.2.1"
+    /// Modality Worklist Information Model – FIND.
+    case modalityWorklist = "1.2.840.10008.5.1.4.31"
+}
+
+/// One C-FIND request as the handler sees it.
+public struct QueryRequest: Sendable {
+    /// The identifier: the keys to match and to return.
+    public var identifier: DataSet
+    public var model: QueryModel
+    public var callingAETitle: String
+
+    public init(identifier: DataSet, model: QueryModel, callingAETitle: String) {
+        self.identifier = identifier
+        self.model = model
+        self.callingAETitle = callingAETitle
+    }
+}
+
+/// A C-FIND failure status chosen by the handler (PS3.4 Table C.4-1: A700 out of resources,
+/// A900 identifier does not match SOP class, C000–CFFF unable to process).
+public struct QueryFailure: Error, Sendable {
+    public var status: UInt16
+    public init(status: UInt16) { self.status = status }
+}
+
+/// Answers C-FIND requests: returns the matches, each sent as a pending response.
+///
+/// The SCP stops iterating (and cancels its task) on a C-CANCEL-RQ or when the association
+/// goes away. Throw `QueryFailure` for a specific failure status; any other error is C000.
+public protocol QueryHandler: Sendable {
+    func find(_ request: QueryRequest) -> AsyncThrowingStream<DataSet, any Error>
+}
+
+/// Holds data sets in memory and answers queries against them.
+public struct InMemoryQueryHandler: QueryHandler {
+    public var dataSets: [DataSet]
+
+    public init(dataSets: [DataSet]) { self.dataSets = dataSets }
+
+    /// Reads the headers of the DICOM files in a folder (not recursive; unreadable files skipped).
+    public init(directory: String) {
+        var sets: [DataSet] = []
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
+        for name in names {
+            if let file = try? DICOMFile.read(contentsOf: directory + "/" + name, options: .headerOnly) {
+                sets.append(file.dataSet)
+            }
+        }
+        dataSets = sets
+    }
+
+    public func find(_ request: QueryRequest) -> AsyncThrowingStream<DataSet, any Error> {
+        let matches = Self.matches(of: request.identifier, in: dataSets)
+        return AsyncThrowingStream { continuation in
+            for m in matches { continuation.yield(m) }
+            continuation.finish()
+        }
+    }
+
+    /// The responses for `identifier`: each matching data set reduced to the requested keys
+    /// (plus its Specific Character Set); duplicates (same returned values) sent once.
+    public static func matches(of identifier: DataSet, in dataSets: [DataSet]) -> [DataSet] {
+        var out: [DataSet] = []
+        var seen = Set<[UInt8]>()
+        for ds in dataSets where QueryMatcher.matches(ds, identifier) {
+            let response = QueryMatcher.response(ds, identifier)
+            let key = (try? DataSetWriter.encode(response, transferSyntax: .explicitVRLittleEndian)) ?? []
+            if seen.insert(key).inserted { out.append(response) }
+        }
+        return out
+    }
+}
+
+/// PS3.4 §C.2.2.2 attribute matching.
+public enum QueryMatcher {
+    /// Keys that are not matched: Specific Character Set, Query/Retrieve Level, and groups 0000/0002.
+    static func isMatchKey(_ tag: Tag) -> Bool {
+        tag != .specificCharacterSet && tag != Tag(0x0008, 0x0052) && tag.group > 0x0002
+    }
+
+    /// Whether `record` matches every key of `query`.
+    public static func matches(_ record: DataSet, _ query: DataSet) -> Bool {
+        for key in query where isMatchKey(key.tag) {
+            if key.vr == .SQ {
+                guard let item = key.items?.first, !item.dataSet.isEmpty else { continue }  // universal
+                guard let items = record.items(key.tag), items.contains(where: { matches($0.dataSet, item.dataSet) }) else { return false }
+                continue
+            }
+            let values = (query.strings(key.tag) ?? []).map(trim).filter { !$0.isEmpty }
+            if values.isEmpty { continue }  // universal matching
+            let recordValues = (record.strings(key.tag) ?? []).map(trim)
+            if !matchValue(values, vr: key.vr, recordValues: recordValues) { return false }
+        }
+        return true
+    }
+
+    /// One key: the query's values (a UID list when there are several) against the record's.
+    public static func matchValue(_ values: [String], vr: VR, recordValues: [String]) -> Bool {
+        if vr == .UI || values.count > 1 {
+            return recordValues.contains { values.contains($0) }
+        }
+        let v = values[0]
+        if [.DA, .TM, .DT].contains(vr), v.contains("-") {
+            let parts = v.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            let lo = parts[0], hi = parts.count > 1 ? parts[1] : ""
+            return recordValues.contains { r in
+                (lo.isEmpty || r >= lo) && (hi.isEmpty || String(r.prefix(hi.count)) <= hi)
+            }
+        }
+        let insensitive = vr == .PN
+        if v.contains("*") || v.contains("?"), ![.DA, .TM, .DT, .UI].contains(vr) {
+            return recordValues.contains { wildcard(insensitive ? v.uppercased() : v, insensitive ? $0.uppercased() : $0) }
+        }
+        return recordValues.contains { insensitive ? $0.uppercased() == v.uppercased() : $0 == v }
+    }
+
+    /// `*` any run of characters, `?` one character.
+    public static func wildcard(_ pattern: String, _ value: String) -> Bool {
+        let p = Array(pattern), s = Array(value)
+        var pi = 0, si = 0, star = -1, mark = 0
+        while si < s.count {
+            if pi < p.count && (p[pi] == "?" || p[pi] == s[si]) { pi += 1; si += 1 }
+            else if pi < p.count && p[pi] == "*" { star = pi; mark = si; pi += 1 }
+            else if star >= 0 { pi = star + 1; mark += 1; si = mark }
+            else { return false }
+        }
+        while pi < p.count && p[pi] == "*" { pi += 1 }
+        return pi == p.count
+    }
+
+    /// The requested keys with the record's values (zero length when it has none), sequences
+    /// reduced item by item, plus the record's Specific Character Set and the query's level.
+    public static func response(_ record: DataSet, _ query: DataSet) -> DataSet {
+        var out = DataSet()
+        if let cs = record[.specificCharacterSet] { out.set(cs) }
+        for key in query where key.tag.group > 0x0002 && key.tag != .specificCharacterSet {
+            if key.tag == Tag(0x0008, 0x0052) { out.set(key); continue }
+            if key.vr == .SQ {
+                let sub = key.items?.first?.dataSet
+                let items = (record.items(key.tag) ?? []).compactMap { item -> DICOM.Item? in
+                    guard let sub, !sub.isEmpty else { return item }
+                    guard matches(item.dataSet, sub) else { return nil }
+                    return DICOM.Item(dataSet: response(item.dataSet, sub))
+                }
+                out.set(key.tag, items: items)
+            } else if let e = record[key.tag] {
+                out.set(e)
+            } else {
+                out.set(DataElement(tag: key.tag, vr: key.vr, bytes: []))
+            }
+        }
+        return out
+    }
+
+    static func trim(_ s: String) -> String {
+        var t = Substring(s)
+        while t.last == " " || t.last == "\0" { t = t.dropLast() }
+        while t.first == " " { t = t.dropFirst() }
+        return String(t)
+    }
+}
+
