@@ -219,4 +219,61 @@ struct FailingQueryHandler: QueryHandler {
         await scp.server.shutdown()
         #expect(scp.log.text.contains("matches=2"))
     }
+
+    /// The Isthmus SCU against DCMTK's worklist SCP, serving its sample worklist.
+    @Test func isthmusSCUAgainstWlmscpfs() async throws {
+        let samples = ((try? FileManager.default.contentsOfDirectory(atPath: Peers.worklistSamples)) ?? [])
+            .filter { $0.hasSuffix(".dump") || $0.hasSuffix(".dump.gz") }.sorted()
+        guard Peers.need("DCMTK wlmscpfs", Peers.available(Peers.wlmscpfs)),
+              Peers.need("DCMTK dump2dcm", Peers.available(Peers.dump2dcm)),
+              Peers.need("DCMTK sample worklist", !samples.isEmpty) else { return }
+        let root = try Peers.temporaryDirectory("wlmscpfs")
+        let db = root + "/WLAE"
+        try FileManager.default.createDirectory(atPath: db, withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: db + "/lockfile", contents: Data())
+        for name in samples {
+            var dump = Peers.worklistSamples + "/" + name
+            if name.hasSuffix(".gz") {
+                dump = root + "/" + String(name.dropLast(3))
+                let z = try Peers.run("sh", ["-c", "gzip -dc \"$0\" > \"$1\"", Peers.worklistSamples + "/" + name, dump])
+                #expect(z.status == 0)
+            }
+            let base = (name as NSString).lastPathComponent.replacingOccurrences(of: ".gz", with: "").replacingOccurrences(of: ".dump", with: "")
+            let out = try Peers.run(Peers.dump2dcm, ["+te", dump, db + "/" + base + ".wl"])
+            #expect(out.status == 0, "\(out.stderr)")
+        }
+        let port = try await DCMTKInteropTests().freePort()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Peers.wlmscpfs)
+        p.arguments = ["-dfp", root, "\(port)"]
+        p.environment = ProcessInfo.processInfo.environment.merging(Peers.dcmtkEnvironment) { $1 }
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        defer { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
+
+        var params = AssociationParameters(host: "127.0.0.1", port: port, callingAETitle: "ISTHMUS", calledAETitle: "WLAE",
+                                           presentationContexts: DICOMAssociation.findContexts([.modalityWorklist]))
+        params.timeouts.connect = .seconds(2)
+        // wlmscpfs needs a moment to listen: retry the connection (not a timing assertion).
+        var assoc: DICOMAssociation?
+        for _ in 0..<100 {
+            if let a = try? await DICOMAssociation.open(params) { assoc = a; break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        guard let assoc else { Issue.record("could not associate with wlmscpfs"); return }
+        var q = DataSet()
+        q.set(FindFixtures.raw(Tag(0x0010, 0x0020), .LO, ""))
+        var sps = DataSet()
+        sps.set(FindFixtures.raw(Tag(0x0008, 0x0060), .CS, "MR"))
+        sps.set(FindFixtures.raw(Tag(0x0040, 0x0001), .AE, ""))
+        q.set(Tag(0x0040, 0x0100), items: [DICOM.Item(dataSet: sps)])
+        let mr = try await assoc.findAll(identifier: q, model: .modalityWorklist)
+        #expect(!mr.isEmpty)
+        for m in mr { #expect(m.items(Tag(0x0040, 0x0100))?.first?.dataSet.string(Tag(0x0008, 0x0060)) == "MR") }
+        // Universal: every sample (at least as many as the MR ones).
+        let all = try await assoc.findAll(identifier: { var u = q; var i = sps; i.set(FindFixtures.raw(Tag(0x0008, 0x0060), .CS, "")); u.set(Tag(0x0040, 0x0100), items: [DICOM.Item(dataSet: i)]); return u }(), model: .modalityWorklist)
+        #expect(all.count > mr.count)
+        try await assoc.release()
+    }
 }

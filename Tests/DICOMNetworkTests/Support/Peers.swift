@@ -23,6 +23,10 @@ enum Peers {
     static let storescu = "/usr/bin/storescu"
     static let storescp = "/usr/bin/storescp"
     static let findscu = "/usr/bin/findscu"
+    static let wlmscpfs = "/usr/bin/wlmscpfs"
+    static let dump2dcm = "/usr/bin/dump2dcm"
+    /// DCMTK's sample worklist (dump files, possibly gzipped).
+    static let worklistSamples = "/usr/share/doc/dcmtk/examples/wlistdb/OFFIS"
     /// DCMTK leaves Nagle on unless told otherwise.
     static let dcmtkEnvironment = ["TCP_NODELAY": "1"]
 
