@@ -277,3 +277,31 @@ struct FailingQueryHandler: QueryHandler {
         try await assoc.release()
     }
 }
+
+@Suite(.serialized) struct FindCLITests {
+    /// `isthmus dicom find --json` against an SCP answering from a folder of files (headers read).
+    @Test func cliFindPrintsJSONFromAFolder() async throws {
+        guard FileManager.default.isExecutableFile(atPath: LargeInstanceTests.isthmus) else {
+            Issue.record("isthmus executable not built at \(LargeInstanceTests.isthmus)")
+            return
+        }
+        let dir = try Peers.temporaryDirectory("findfrom")
+        for (i, var ds) in FindFixtures.studies.enumerated() {
+            try ds.set(.sopClassUID, vr: .UI, string: "1.2.840.10008.5.1.4.1.1.7")
+            try ds.set(.sopInstanceUID, vr: .UI, string: "1.2.3.100.\(i)")
+            try DICOMFile(dataSet: ds, transferSyntax: .explicitVRLittleEndian).write(toPath: dir + "/\(i).dcm")
+        }
+        let handler = InMemoryQueryHandler(directory: dir)
+        #expect(handler.dataSets.count == 3)
+        let scp = try await TestSCP.start { $0.query = handler }
+        let args = ["dicom", "find", "ISTHMUS@127.0.0.1:\(scp.port)", "--aet", "FINDSCU", "--level", "STUDY",
+                    "-k", "PatientID=123", "-k", "StudyDate=2026-", "-k", "0020,000D", "--json"]
+        let out = try await Task.detached { try Peers.run(LargeInstanceTests.isthmus, args) }.value
+        await scp.server.shutdown()
+        #expect(out.status == 0, "\(out.stderr)")
+        let array = try JSONSerialization.jsonObject(with: out.stdout) as? [[String: Any]]
+        #expect(array?.count == 2)
+        let uids = (array ?? []).compactMap { (($0["0020000D"] as? [String: Any])?["Value"] as? [String])?.first }
+        #expect(uids == ["1.2.3.1", "1.2.3.3"])
+    }
+}
