@@ -1,7 +1,8 @@
 // PS3.7 §9.3 / §E.1 DIMSE command set: group 0000 elements, always Implicit VR Little Endian
 // (PS3.7 §6.3.1), Command Group Length (0000,0000) first.
 // Command fields (PS3.7 §E.1, Table E.1-1): C-STORE-RQ 0001H, C-STORE-RSP 8001H,
-// C-ECHO-RQ 0030H, C-ECHO-RSP 8030H (and the others, read but not served here).
+// C-ECHO-RQ 0030H, C-ECHO-RSP 8030H, C-FIND-RQ 0020H, C-FIND-RSP 8020H, C-CANCEL-RQ 0FFFH
+// (PS3.7 §9.3.2.3: Message ID Being Responded To, no Message ID); the others are read but not served.
 
 import DICOM
 
