@@ -1,54 +1,119 @@
-// HL7 MLLP Release 2 — sender: send one block, wait for the acknowledgment block.
+// HL7 MLLP Release 2 — sender: send one block, wait for the acknowledgment block; reconnect with backoff.
 
+import HL7
 import NIOCore
 import NIOPosix
 
-/// An MLLP client connection: send a payload, receive the peer's reply (the ACK).
-public struct MLLPClient: Sendable {
-    private let channel: MLLPAsyncChannel
+/// An MLLP sender to one receiver: ``send(_:)`` transmits a message and returns its checked acknowledgment.
+///
+/// The connection is opened on first use and kept; when it fails (refused, reset, closed, no reply in time)
+/// the client reconnects with exponential backoff and sends the message again, up to
+/// ``Configuration/maximumAttempts`` times (MLLP's "original mode": the receiver recognizes a resent
+/// message by its control ID). An AE or AR is an answer, not a failure: it is returned, not retried.
+/// Sends from concurrent tasks are serialized; use ``MLLPClientPool`` for parallel sends.
+public actor MLLPClient {
+    /// How to reach the receiver and how hard to try.
+    public struct Configuration: Sendable {
+        /// Connect timeout, frame size and TLS.
+        public var connection = MLLPConnection.Configuration()
+        /// The longest to wait for an acknowledgment.
+        public var ackTimeout: Duration = .seconds(30)
+        /// Sends of one message, including the first (at least 1).
+        public var maximumAttempts = 5
+        /// The first wait before reconnecting; doubled after each failure up to ``maximumBackoff``.
+        public var initialBackoff: Duration = .milliseconds(100)
+        /// The longest wait between attempts.
+        public var maximumBackoff: Duration = .seconds(10)
 
-    /// Connects to an MLLP server.
-    public static func connect(host: String, port: Int, maximumFrameSize: Int = MLLPFrameDecoder.defaultMaximumFrameSize,
-                               group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> MLLPClient {
-        let channel = try await ClientBootstrap(group: group)
-            .connect(host: host, port: port) { channel in
-                MLLPPipeline.configure(channel, maximumFrameSize: maximumFrameSize)
-            }
-        return MLLPClient(channel: channel)
+        /// The defaults: 30 s ACK timeout, 5 attempts, backoff from 100 ms to 10 s.
+        public init() {}
     }
 
-    /// Sends each payload in turn and returns the reply to each, then closes the connection.
-    /// - Parameter timeout: the longest the whole exchange may take; the connection is closed when it expires.
-    /// - Throws: ``MLLPError`` (`.timeout`, or `.truncatedFrame` when the peer closes without replying)
-    ///   or the channel's error.
-    public func exchange(_ payloads: [ByteBuffer], timeout: Duration = .seconds(30)) async throws -> [ByteBuffer] {
-        let channel = self.channel
-        return try await withThrowingTaskGroup(of: [ByteBuffer]?.self) { group in
-            group.addTask {
-                try await channel.executeThenClose { inbound, outbound in
-                    var replies: [ByteBuffer] = []
-                    var iterator = inbound.makeAsyncIterator()
-                    for payload in payloads {
-                        try await outbound.write(payload)
-                        guard let reply = try await iterator.next() else {
-                            throw MLLPError(.truncatedFrame, "the peer closed the connection without a reply")
-                        }
-                        replies.append(reply)
-                    }
-                    return replies
-                }
+    /// The receiver's host.
+    public let host: String
+    /// The receiver's port.
+    public let port: Int
+    /// The configuration.
+    public let configuration: Configuration
+    private let group: any EventLoopGroup
+    private var connection: MLLPConnection?
+    private var sending = false
+    private var queue: [CheckedContinuation<Void, Never>] = []
+
+    /// Number of connections opened so far (for tests and metrics).
+    public private(set) var connects = 0
+
+    /// Creates a client; nothing is connected until the first send.
+    public init(host: String, port: Int, configuration: Configuration = Configuration(),
+                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+        self.host = host
+        self.port = port
+        self.configuration = configuration
+        self.group = group
+    }
+
+    /// Sends a message and returns its acknowledgment, checked against the message's control ID (MSH-10).
+    /// - Throws: ``MLLPError`` when no acknowledgment could be obtained in ``Configuration/maximumAttempts``
+    ///   attempts (the last transport error), `.invalidAcknowledgment` or `.controlIDMismatch`.
+    public func send(_ message: Message) async throws -> MLLPAcknowledgment {
+        try await send(ByteBuffer(bytes: message.serialized()), controlID: message.controlID)
+    }
+
+    /// Sends a payload; checks the acknowledgment's MSA-2 against `controlID` when given.
+    public func send(_ payload: ByteBuffer, controlID: String?) async throws -> MLLPAcknowledgment {
+        let reply = try await sendRaw(payload)
+        return try MLLPAcknowledgment(reply: reply, expectedControlID: controlID)
+    }
+
+    /// Sends a payload and returns the raw reply, reconnecting and resending on transport failures.
+    public func sendRaw(_ payload: ByteBuffer) async throws -> ByteBuffer {
+        await acquire()
+        defer { release() }
+        var backoff = configuration.initialBackoff
+        var attempt = 1
+        while true {
+            do {
+                let connection = try await connected()
+                return try await connection.send(payload, timeout: configuration.ackTimeout)
+            } catch {
+                await connection?.close()
+                connection = nil
+                if attempt >= max(1, configuration.maximumAttempts) || Task.isCancelled { throw error }
+                attempt += 1
+                try await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, configuration.maximumBackoff)
             }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                channel.channel.close(promise: nil)
-                return nil
-            }
-            while let result = try await group.next() {
-                group.cancelAll()
-                guard let replies = result else { break }
-                return replies
-            }
-            throw MLLPError(.timeout, "no reply within \(timeout)")
+        }
+    }
+
+    /// Closes the connection (a later send opens a new one).
+    public func close() async {
+        await connection?.close()
+        connection = nil
+    }
+
+    private func connected() async throws -> MLLPConnection {
+        if let connection, connection.isActive { return connection }
+        let c = try await MLLPConnection.connect(host: host, port: port, configuration: configuration.connection, group: group)
+        connects += 1
+        connection = c
+        return c
+    }
+
+    // One message at a time on the connection: MLLP waits for each ACK before the next block.
+    private func acquire() async {
+        if !sending {
+            sending = true
+            return
+        }
+        await withCheckedContinuation { queue.append($0) }
+    }
+
+    private func release() {
+        if queue.isEmpty {
+            sending = false
+        } else {
+            queue.removeFirst().resume()
         }
     }
 }

@@ -1,5 +1,6 @@
 // HL7 MLLP Release 2 — block decoding: <SB> payload <EB><CR>. Lenient in: white space between blocks is
-// skipped and an <EB> not followed by <CR> still ends the block; strict about size and about bytes outside blocks.
+// skipped, other bytes outside a block are discarded and counted, and an <EB> not followed by <CR> still ends the
+// block. Strict about size: a block above the maximum is an error, never an unbounded buffer.
 
 import NIOCore
 
@@ -7,7 +8,8 @@ import NIOCore
 ///
 /// Returns "need more data" until a whole block is there; a payload larger than
 /// ``maximumFrameSize`` is an error as soon as that many bytes have arrived without an end block,
-/// so memory stays bounded. Use with `ByteToMessageHandler(MLLPFrameDecoder())`.
+/// so memory stays bounded. Bytes other than white space that arrive outside a block are dropped and
+/// counted in ``discardedBytes`` (and in ``statistics`` when given). Use with `ByteToMessageHandler(MLLPFrameDecoder())`.
 public struct MLLPFrameDecoder: NIOSingleStepByteToMessageDecoder {
     public typealias InboundOut = ByteBuffer
 
@@ -21,10 +23,17 @@ public struct MLLPFrameDecoder: NIOSingleStepByteToMessageDecoder {
     /// in many small reads is scanned once, not once per read).
     private var searched = 0
 
+    /// Bytes other than white space dropped because they arrived outside a block.
+    public private(set) var discardedBytes = 0
+
+    /// Shared counters to update, if any.
+    public let statistics: MLLPStatistics?
+
     /// Creates a decoder.
-    public init(maximumFrameSize: Int = MLLPFrameDecoder.defaultMaximumFrameSize) {
+    public init(maximumFrameSize: Int = MLLPFrameDecoder.defaultMaximumFrameSize, statistics: MLLPStatistics? = nil) {
         precondition(maximumFrameSize > 0, "maximumFrameSize must be positive")
         self.maximumFrameSize = maximumFrameSize
+        self.statistics = statistics
     }
 
     public mutating func decode(buffer: inout ByteBuffer) throws -> ByteBuffer? {
@@ -36,14 +45,21 @@ public struct MLLPFrameDecoder: NIOSingleStepByteToMessageDecoder {
     }
 
     private mutating func decodeFrame(buffer: inout ByteBuffer, atEOF: Bool) throws -> ByteBuffer? {
-        // Skip white space between blocks.
-        while let b = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self), b == 0x0D || b == 0x0A || b == 0x20 || b == 0x09 {
-            buffer.moveReaderIndex(forwardBy: 1)
+        // Drop everything before the next start block: white space silently, anything else counted.
+        let (skip, junk): (Int, Int) = buffer.withUnsafeReadableBytes { raw in
+            var junk = 0
+            for (i, b) in raw.enumerated() {
+                if b == MLLPFrame.startBlock { return (i, junk) }
+                if !(b == 0x0D || b == 0x0A || b == 0x20 || b == 0x09) { junk += 1 }
+            }
+            return (raw.count, junk)
         }
-        guard let first = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) else { return nil }
-        guard first == MLLPFrame.startBlock else {
-            throw MLLPError(.missingStartBlock, "byte 0x\(String(first, radix: 16, uppercase: true)) outside an MLLP block")
+        buffer.moveReaderIndex(forwardBy: skip)
+        if junk > 0 {
+            discardedBytes += junk
+            statistics?.addDiscarded(junk)
         }
+        guard buffer.readableBytes > 0 else { return nil }
         let payloadStart = buffer.readerIndex + 1
         let available = buffer.writerIndex - payloadStart
         // Find the end block after what was already searched.
@@ -60,6 +76,7 @@ public struct MLLPFrameDecoder: NIOSingleStepByteToMessageDecoder {
         guard let length = found else {
             searched = available
             if available > maximumFrameSize {
+                statistics?.addOversized()
                 throw MLLPError(.frameTooLarge, "no end block within \(maximumFrameSize) bytes")
             }
             if atEOF {
@@ -68,6 +85,7 @@ public struct MLLPFrameDecoder: NIOSingleStepByteToMessageDecoder {
             return nil
         }
         guard length <= maximumFrameSize else {
+            statistics?.addOversized()
             throw MLLPError(.frameTooLarge, "block of \(length) bytes exceeds \(maximumFrameSize)")
         }
         // The end block must be followed by CR; wait to see the next byte (lenient: accept a lone end block).
@@ -84,6 +102,7 @@ public struct MLLPFrameDecoder: NIOSingleStepByteToMessageDecoder {
         let payload = buffer.getSlice(at: payloadStart, length: length)!
         buffer.moveReaderIndex(to: payloadStart + length + trailer)
         searched = 0
+        statistics?.addFrame()
         return payload
     }
 }

@@ -10,7 +10,7 @@ struct HL7Command: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hl7",
         abstract: "Read, inspect and benchmark HL7 v2 messages.",
-        subcommands: [HL7ParseCommand.self, HL7SendCommand.self, HL7ListenCommand.self, HL7BenchCommand.self]
+        subcommands: [HL7ParseCommand.self, HL7SendCommand.self, HL7ListenCommand.self, HL7BenchCommand.self, HL7BenchMLLPCommand.self]
     )
 }
 
@@ -147,26 +147,76 @@ struct FileHandleOutput {
 
 // MARK: - send / listen
 
-/// `isthmus hl7 send --host H --port P FILE…`
+/// TLS options shared by send and listen.
+struct TLSOptions: ParsableArguments {
+    @Flag(help: "Use TLS.")
+    var tls = false
+
+    @Option(help: "PEM file of the CA that signed the peer's certificate (send: the server's; listen: clients', which are then required).")
+    var ca: String?
+
+    @Option(help: "PEM certificate chain of this side (listen: required with --tls; send: for servers that require client certificates).")
+    var cert: String?
+
+    @Option(help: "PEM private key of --cert.")
+    var key: String?
+
+    func validate() throws {
+        if !tls && (ca != nil || cert != nil || key != nil) { throw ValidationError("--ca, --cert and --key need --tls") }
+        if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together") }
+    }
+}
+
+/// Splits `HOST:PORT` (`[v6]:PORT` for IPv6).
+func parseAddress(_ s: String) throws -> (String, Int) {
+    guard let colon = s.lastIndex(of: ":"), let port = Int(s[s.index(after: colon)...]), (0 ... 65535).contains(port) else {
+        throw ValidationError("expected HOST:PORT, got \(s)")
+    }
+    var host = String(s[..<colon])
+    if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+    return (host.isEmpty ? "127.0.0.1" : host, port)
+}
+
+/// `isthmus hl7 send HOST:PORT FILE…`
 struct HL7SendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "send",
-        abstract: "Send the messages of HL7 files over MLLP and print each acknowledgment (control IDs and codes only)."
+        abstract: "Send every message of HL7 files over MLLP and print each acknowledgment's code and control ID.",
+        discussion: """
+        Prints one line per message: MSA-1 (AA, AE, AR…), a tab, MSA-2 (the control ID acknowledged). Messages go
+        one at a time on one connection, which is reopened with backoff when it fails. Exits 1 if any message was
+        not accepted (no AA/CA, no acknowledgment, or an acknowledgment for another control ID).
+        """
     )
 
-    @Option(help: "Host of the MLLP receiver.")
-    var host = "127.0.0.1"
-
-    @Option(help: "Port of the MLLP receiver.")
-    var port: Int
-
-    @Option(help: "Seconds to wait for all acknowledgments of one file.")
-    var timeout = 30
+    @Argument(help: "The MLLP receiver, HOST:PORT.")
+    var address: String
 
     @Argument(help: "HL7 files (one message, many messages, or batches).")
     var files: [String]
 
+    @OptionGroup var tlsOptions: TLSOptions
+
+    @Option(help: "Seconds to wait for each acknowledgment.")
+    var timeout = 30
+
+    @Option(help: "Seconds to wait for the connection.")
+    var connectTimeout = 10
+
+    @Option(help: "Attempts per message (reconnecting with backoff in between).")
+    var attempts = 3
+
     mutating func run() async throws {
+        let (host, port) = try parseAddress(address)
+        var configuration = MLLPClient.Configuration()
+        configuration.ackTimeout = .seconds(timeout)
+        configuration.connection.connectTimeout = .seconds(connectTimeout)
+        configuration.maximumAttempts = attempts
+        if tlsOptions.tls {
+            configuration.connection.tls = try MLLPTLS.clientContext(ca: tlsOptions.ca, certificateChain: tlsOptions.cert,
+                                                                     privateKey: tlsOptions.key)
+        }
+        let client = MLLPClient(host: host, port: port, configuration: configuration)
         var failures = 0
         for file in files {
             guard let data = FileManager.default.contents(atPath: file) else {
@@ -174,30 +224,31 @@ struct HL7SendCommand: AsyncParsableCommand {
                 failures += 1
                 continue
             }
-            var messages: [Message] = []
             for (n, result) in MessageStream.messages([UInt8](data)).enumerated() {
+                let message: Message
                 switch result {
-                case .success(let m): messages.append(m)
+                case .success(let m): message = m
                 case .failure(let e):
                     printError("isthmus: \(file): message \(n + 1): \(e)")
                     failures += 1
+                    continue
+                }
+                do {
+                    let ack = try await client.send(message)
+                    print("\(ack.code)\t\(ack.controlID)")
+                    if !ack.isAccepted { failures += 1 }
+                } catch {
+                    printError("isthmus: \(file): message \(n + 1) (\(message.controlID ?? "-")): \(error)")
+                    failures += 1
                 }
             }
-            guard !messages.isEmpty else { continue }
-            let client = try await MLLPClient.connect(host: host, port: port)
-            let replies = try await client.exchange(messages.map { ByteBuffer(bytes: $0.serialized()) }, timeout: .seconds(timeout))
-            for (m, reply) in zip(messages, replies) {
-                let ack = try? Message(Array(reply.readableBytesView))
-                let code = ack?["MSA-1"] ?? "?"
-                print("\(m.controlID ?? "-")\t\(code)\t\(ack?["MSA-2"] ?? "-")")
-                if code != "AA" && code != "CA" { failures += 1 }
-            }
         }
+        await client.close()
         if failures > 0 { throw ExitCode(1) }
     }
 }
 
-/// `isthmus hl7 listen --port P [--out DIR]`
+/// `isthmus hl7 listen PORT [--out DIR]`
 struct HL7ListenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "listen",
@@ -205,56 +256,122 @@ struct HL7ListenCommand: AsyncParsableCommand {
         discussion: """
         Prints one line per message: control ID, message type, size (never content). With --out, each message is
         written to DIR and fsync'd before the AA is sent; without it the message is only printed. A message that
-        does not parse gets an AR with an ERR segment when its header can be read.
+        does not parse gets an AR with an ERR segment when its header can be read. SIGINT/SIGTERM: stop accepting,
+        finish the messages being handled, exit.
         """
     )
+
+    @Argument(help: "Port to listen on (2575 is the registered HL7 port; 0: any free port, printed on stderr).")
+    var port: Int
 
     @Option(help: "Address to listen on.")
     var host = "127.0.0.1"
 
-    @Option(help: "Port to listen on (2575 is the registered HL7 port).")
-    var port = 2575
-
     @Option(help: "Directory to store received messages in (fsync'd before acknowledging).")
     var out: String?
 
+    @OptionGroup var tlsOptions: TLSOptions
+
+    @Option(help: "Seconds after which a connection with no traffic is closed.")
+    var idleTimeout = 300
+
+    @Flag(help: "Print nothing per message.")
+    var quiet = false
+
+    func validate() throws {
+        if tlsOptions.tls && tlsOptions.cert == nil { throw ValidationError("--tls needs --cert and --key") }
+    }
+
     mutating func run() async throws {
-        let server = try await MLLPServer.bind(host: host, port: port)
-        printError("isthmus: listening for MLLP on \(host):\(server.localPort ?? port)")
+        var configuration = MLLPServer.Configuration()
+        configuration.idleTimeout = .seconds(idleTimeout)
+        if tlsOptions.tls, let cert = tlsOptions.cert, let key = tlsOptions.key {
+            configuration.tls = try MLLPTLS.serverContext(certificateChain: cert, privateKey: key, clientCA: tlsOptions.ca)
+        }
+        let server = try await MLLPServer.bind(host: host, port: port, configuration: configuration)
+        printError("isthmus: listening for MLLP\(tlsOptions.tls ? " over TLS" : "") on \(host):\(server.localPort ?? port)")
+        let signals = ShutdownSignals { Task { await server.shutdown() } }
+        defer { signals.cancel() }
         let directory = out
+        let quiet = self.quiet
         let counter = Counter()
         try await server.serve { payload in
-            let bytes = Array(payload.readableBytesView)
-            let n = counter.next()
-            let message: Message
-            do throws(HL7Error) {
-                message = try Message(bytes)
-            } catch {
-                printError("isthmus: message \(n): \(error.code) at offset \(error.offset ?? 0)")
-                // Reject it if at least the header can be read, so that the sender does not wait.
-                let headerEnd = bytes.firstIndex(where: { $0 == 0x0D || $0 == 0x0A }) ?? bytes.count
-                guard let header = try? Message(Array(bytes[..<headerEnd])) else { return nil }
-                let condition: ErrorConditionCode = error.code == .invalidSegmentID ? .segmentSequenceError : .dataTypeError
-                let ack = try header.acknowledgment(.AR, controlID: "ISTHMUS\(n)",
-                                                    errors: [AcknowledgmentError(condition, message: error.code.name)])
-                return ByteBuffer(bytes: ack.serialized())
-            }
-            if let directory {
-                let path = directory + "/" + String(format: "%06d", n) + ".hl7"
-                guard FileManager.default.createFile(atPath: path, contents: Data(bytes)),
-                      let handle = FileHandle(forWritingAtPath: path) else {
-                    let ack = try message.acknowledgment(.AE, controlID: "ISTHMUS\(n)",
-                                                         errors: [AcknowledgmentError(.applicationInternalError)])
-                    return ByteBuffer(bytes: ack.serialized())
-                }
-                try handle.synchronize()
-                try handle.close()
-            }
-            let line = "\(message.controlID ?? "-")\t\(message.messageType ?? "-")^\(message.triggerEvent ?? "-")\t\(bytes.count) B\n"
-            FileHandle.standardOutput.write(Data(line.utf8)) // unbuffered: one line per message as it arrives
-            let ack = try message.acknowledgment(.AA, controlID: "ISTHMUS\(n)")
+            try HL7Receiver.handle(payload, n: counter.next(), directory: directory, quiet: quiet)
+        }
+        printError("isthmus: stopped; \(server.statistics.frames) messages, \(server.statistics.discardedBytes) bytes outside blocks discarded")
+    }
+}
+
+/// What `listen` does with one received block: parse, store (fsync), acknowledge.
+enum HL7Receiver {
+    static func handle(_ payload: ByteBuffer, n: Int, directory: String?, quiet: Bool) throws -> ByteBuffer? {
+        let bytes = Array(payload.readableBytesView)
+        let message: Message
+        do throws(HL7Error) {
+            message = try Message(bytes)
+        } catch {
+            printError("isthmus: message \(n): \(error.code) at offset \(error.offset ?? 0)")
+            // Reject it if at least the header can be read, so that the sender does not wait.
+            let headerEnd = bytes.firstIndex(where: { $0 == 0x0D || $0 == 0x0A }) ?? bytes.count
+            guard let header = try? Message(Array(bytes[..<headerEnd])) else { return nil }
+            let condition: ErrorConditionCode = error.code == .invalidSegmentID ? .segmentSequenceError : .dataTypeError
+            let ack = try header.acknowledgment(.AR, controlID: "ISTHMUS\(n)",
+                                                errors: [AcknowledgmentError(condition, message: error.code.name)])
             return ByteBuffer(bytes: ack.serialized())
         }
+        if let directory {
+            let path = directory + "/" + String(format: "%06d", n) + ".hl7"
+            guard FileManager.default.createFile(atPath: path, contents: Data(bytes)),
+                  let handle = FileHandle(forWritingAtPath: path) else {
+                let ack = try message.acknowledgment(.AE, controlID: "ISTHMUS\(n)",
+                                                     errors: [AcknowledgmentError(.applicationInternalError)])
+                return ByteBuffer(bytes: ack.serialized())
+            }
+            try handle.synchronize()
+            try handle.close()
+        }
+        if !quiet {
+            let line = "\(message.controlID ?? "-")\t\(message.messageType ?? "-")^\(message.triggerEvent ?? "-")\t\(bytes.count) B\n"
+            FileHandle.standardOutput.write(Data(line.utf8)) // unbuffered: one line per message as it arrives
+        }
+        let ack = try message.acknowledgment(.AA, controlID: "ISTHMUS\(n)")
+        return ByteBuffer(bytes: ack.serialized())
+    }
+}
+
+/// Runs `action` once on SIGINT or SIGTERM (instead of the default immediate exit).
+final class ShutdownSignals: @unchecked Sendable {
+    private let sources: [any DispatchSourceSignal]
+
+    init(_ action: @escaping @Sendable () -> Void) {
+        // A parent may have started us with these signals blocked (threads of async runtimes block them).
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        sigprocmask(SIG_UNBLOCK, &set, nil)
+        let once = Once()
+        sources = [SIGINT, SIGTERM].map { sig in
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { if once.first() { action() } }
+            source.resume()
+            return source
+        }
+    }
+
+    func cancel() { for s in sources { s.cancel() } }
+}
+
+final class Once: @unchecked Sendable {
+    private let lock = NSLock()
+    private var done = false
+    func first() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if done { return false }
+        done = true
+        return true
     }
 }
 

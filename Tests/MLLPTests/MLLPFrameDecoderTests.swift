@@ -54,10 +54,41 @@ import Testing
         #expect(try d3.decode(buffer: &b3)?.readableBytes == 16)
     }
 
-    @Test func bytesOutsideABlockAreAnError() throws {
-        var d = MLLPFrameDecoder()
-        var b = buffer(msg1)
-        #expect { try d.decode(buffer: &b) } throws: { ($0 as? MLLPError)?.code == .missingStartBlock }
+    @Test func bytesOutsideABlockAreDiscardedAndCounted() throws {
+        let statistics = MLLPStatistics()
+        var d = MLLPFrameDecoder(statistics: statistics)
+        var b = buffer("junk\r\n" + framed(msg1) + "xy" + framed(msg2) + "z")
+        #expect(try d.decode(buffer: &b) == buffer(msg1))
+        #expect(try d.decode(buffer: &b) == buffer(msg2))
+        #expect(try d.decode(buffer: &b) == nil)
+        #expect(b.readableBytes == 0)
+        #expect(d.discardedBytes == 7) // "junk", "xy", "z"; white space is not counted
+        #expect(statistics.discardedBytes == 7)
+        #expect(statistics.frames == 2)
+        // Only junk: dropped as it arrives, never buffered.
+        var d2 = MLLPFrameDecoder()
+        var b2 = buffer(String(repeating: "j", count: 1000))
+        #expect(try d2.decode(buffer: &b2) == nil)
+        #expect(b2.readableBytes == 0)
+        #expect(d2.discardedBytes == 1000)
+    }
+
+    @Test func verifierWithBytesOutsideBlocks() throws {
+        try ByteToMessageDecoderVerifier.verifyDecoder(
+            inputOutputPairs: [
+                (buffer("garbage" + framed(msg1) + "\u{1C}\r" + framed(msg2)), [buffer(msg1), buffer(msg2)]),
+                (buffer("\u{1C}\r" + framed("") + "tail"), [buffer("")]),
+            ],
+            decoderFactory: { MLLPFrameDecoder() }
+        )
+    }
+
+    @Test func oversizedBlockIsCounted() throws {
+        let statistics = MLLPStatistics()
+        var d = MLLPFrameDecoder(maximumFrameSize: 4, statistics: statistics)
+        var b = buffer("\u{0B}12345")
+        #expect { try d.decode(buffer: &b) } throws: { ($0 as? MLLPError)?.code == .frameTooLarge }
+        #expect(statistics.oversizedFrames == 1)
     }
 
     @Test func endOfStreamInsideABlock() throws {
