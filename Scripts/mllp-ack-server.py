@@ -29,7 +29,8 @@ async def handle(reader, writer):
 
 
 async def main(port):
-    server = await hl7.mllp.start_hl7_server(handle, host="127.0.0.1", port=port)
+    server = await hl7.mllp.start_hl7_server(handle, host="127.0.0.1", port=port, encoding="utf-8",
+                                             encoding_errors="surrogateescape")
     print(f"listening on {server.sockets[0].getsockname()[1]}", flush=True)
     async with server:
         await server.serve_forever()

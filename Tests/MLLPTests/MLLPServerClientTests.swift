@@ -177,9 +177,9 @@ func withServer(_ configuration: MLLPServer.Configuration, _ handler: @escaping 
 
     @Test func idleConnectionsAreClosedButNotWhileAReplyIsPending() async throws {
         var configuration = MLLPServer.Configuration()
-        configuration.idleTimeout = .milliseconds(200)
+        configuration.idleTimeout = .seconds(1) // long enough for a busy test machine between connect and send
         try await withServer(configuration, { payload in
-            try await Task.sleep(for: .milliseconds(500)) // a slow commit: longer than the idle timeout
+            try await Task.sleep(for: .seconds(2)) // a slow commit: longer than the idle timeout
             return try acknowledge(payload)
         }) { server, port in
             let connection = try await MLLPConnection.connect(host: "127.0.0.1", port: port)
@@ -187,7 +187,7 @@ func withServer(_ configuration: MLLPServer.Configuration, _ handler: @escaping 
             #expect(try MLLPAcknowledgment(reply: reply, expectedControlID: "S1").isAccepted)
             // Then quiet: closed by the server.
             var waited = 0
-            while connection.isActive && waited < 100 {
+            while connection.isActive && waited < 200 {
                 try await Task.sleep(for: .milliseconds(50))
                 waited += 1
             }
