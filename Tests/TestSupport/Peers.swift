@@ -1,37 +1,37 @@
 import Foundation
 import Testing
-import DICOM
 
-/// Real peers (DCMTK's echoscu, storescu, storescp; pydicom's corpus) used by interop tests. When
+/// Real peers (DCMTK, dicom3tools, pydicom, python-hl7, openssl, …) used by interop tests in every
+/// test target. When
 /// `ISTHMUS_REQUIRE_PEERS=1` (as in CI), a missing peer is a test failure, not a skip.
-enum Peers {
-    static var required: Bool { ProcessInfo.processInfo.environment["ISTHMUS_REQUIRE_PEERS"] == "1" }
+public enum Peers {
+    public static var required: Bool { ProcessInfo.processInfo.environment["ISTHMUS_REQUIRE_PEERS"] == "1" }
 
     /// The repository root (for Scripts/).
-    static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    public static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    struct Output: Sendable {
-        var status: Int32
-        var stdout: Data
-        var stderr: String
-        var text: String { String(decoding: stdout, as: UTF8.self) }
+    public struct Output: Sendable {
+        public var status: Int32
+        public var stdout: Data
+        public var stderr: String
+        public var text: String { String(decoding: stdout, as: UTF8.self) }
     }
 
     /// DCMTK tools by absolute path: pip's pynetdicom installs scripts of the same names on PATH.
-    static let echoscu = "/usr/bin/echoscu"
-    static let storescu = "/usr/bin/storescu"
-    static let storescp = "/usr/bin/storescp"
-    static let findscu = "/usr/bin/findscu"
-    static let wlmscpfs = "/usr/bin/wlmscpfs"
-    static let dump2dcm = "/usr/bin/dump2dcm"
+    public static let echoscu = "/usr/bin/echoscu"
+    public static let storescu = "/usr/bin/storescu"
+    public static let storescp = "/usr/bin/storescp"
+    public static let findscu = "/usr/bin/findscu"
+    public static let wlmscpfs = "/usr/bin/wlmscpfs"
+    public static let dump2dcm = "/usr/bin/dump2dcm"
     /// DCMTK's sample worklist (dump files, possibly gzipped).
-    static let worklistSamples = "/usr/share/doc/dcmtk/examples/wlistdb/OFFIS"
+    public static let worklistSamples = "/usr/share/doc/dcmtk/examples/wlistdb/OFFIS"
     /// DCMTK leaves Nagle on unless told otherwise.
-    static let dcmtkEnvironment = ["TCP_NODELAY": "1"]
+    public static let dcmtkEnvironment = ["TCP_NODELAY": "1"]
 
     /// Runs a program (found on PATH unless absolute) and collects its output.
-    static func run(_ program: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Output {
+    public static func run(_ program: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Output {
         let p = Process()
         if program.hasPrefix("/") {
             p.executableURL = URL(fileURLWithPath: program)
@@ -58,13 +58,13 @@ enum Peers {
     }
 
     /// Whether `program` can be found and run.
-    static func available(_ program: String) -> Bool {
+    public static func available(_ program: String) -> Bool {
         if program.hasPrefix("/") { return FileManager.default.isExecutableFile(atPath: program) }
         return (try? run("sh", ["-c", "command -v \(program)"]))?.status == 0
     }
 
     /// Records a failure if a required peer is missing; returns whether the test can go on.
-    static func need(_ what: String, _ ok: Bool, sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
+    public static func need(_ what: String, _ ok: Bool, sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
         if !ok && required {
             Issue.record("required peer missing: \(what) (ISTHMUS_REQUIRE_PEERS=1)", sourceLocation: sourceLocation)
         }
@@ -72,14 +72,14 @@ enum Peers {
     }
 
     /// pydicom's test corpus folder, if pydicom is installed.
-    static let pydicomTestFiles: String? = {
+    public static let pydicomTestFiles: String? = {
         guard let out = try? run("python3", ["-c", "import pydicom,os;print(os.path.dirname(pydicom.__file__))"]), out.status == 0 else { return nil }
         let dir = out.text.trimmingCharacters(in: .whitespacesAndNewlines) + "/data/test_files"
         return FileManager.default.fileExists(atPath: dir) ? dir : nil
     }()
 
     /// Every DICOM file in pydicom's corpus (by extension or DICOMDIR name), sorted.
-    static var pydicomCorpus: [String] {
+    public static var pydicomCorpus: [String] {
         guard let dir = pydicomTestFiles, let e = FileManager.default.enumerator(atPath: dir) else { return [] }
         var files: [String] = []
         while let rel = e.nextObject() as? String {
@@ -90,7 +90,7 @@ enum Peers {
     }
 
     /// Compares two files in 1 MB chunks.
-    static func filesEqual(_ a: String, _ b: String) -> Bool {
+    public static func filesEqual(_ a: String, _ b: String) -> Bool {
         guard let fa = FileHandle(forReadingAtPath: a), let fb = FileHandle(forReadingAtPath: b) else { return false }
         defer { try? fa.close(); try? fb.close() }
         while true {
@@ -100,22 +100,20 @@ enum Peers {
         }
     }
 
-    static func temporaryDirectory(_ name: String) throws -> String {
+    public static func temporaryDirectory(_ name: String) throws -> String {
         let dir = NSTemporaryDirectory() + "isthmus-tests-\(name)-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir
     }
 }
 
-final class LockedBox<T: Sendable>: @unchecked Sendable {
+public final class LockedBox<T: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var _value: T
     private var _set = false
-    init(_ v: T) { _value = v }
-    func set(_ v: T) { lock.lock(); _value = v; _set = true; lock.unlock() }
-    var value: T { lock.lock(); defer { lock.unlock() }; return _value }
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return _set }
+    public init(_ v: T) { _value = v }
+    public func set(_ v: T) { lock.lock(); _value = v; _set = true; lock.unlock() }
+    public var value: T { lock.lock(); defer { lock.unlock() }; return _value }
+    public var isSet: Bool { lock.lock(); defer { lock.unlock() }; return _set }
 }
 
-/// Swift Testing has a `Tag` type too; in this test module `Tag` is the DICOM one.
-typealias Tag = DICOM.Tag
