@@ -1,0 +1,96 @@
+// The commented example printed by `isthmus config example` (it passes `isthmus config check`; a test says so).
+
+extension Configuration {
+    /// A complete, commented configuration that validates.
+    public static let exampleYAML = #"""
+# Isthmus configuration (docs/configuration.md). Check it with: isthmus config check FILE
+# Durations are seconds or a number with ms, s, m, h, d; sizes are bytes or a number with KB, MB, GB, KiB, MiB, GiB.
+
+data:
+  directory: ./isthmus-data          # the SQLite store (isthmus.sqlite) and the content folder (content/)
+
+listeners:
+  mllp:
+    - name: adt-in                   # names are letters, digits, '-', '_', '.'; unique among listeners
+      host: 0.0.0.0
+      port: 2575                     # 0 picks a free port (logged at start)
+      max-frame-size: 16MiB          # a larger block closes its connection
+      idle-timeout: 5m               # 0: never close idle connections
+      # tls:                         # MLLP over TLS: the server's certificate, and a CA to require client certificates
+      #   certificate: /etc/isthmus/server.pem
+      #   key: /etc/isthmus/server-key.pem
+      #   ca: /etc/isthmus/clients-ca.pem
+    - name: orders-in
+      port: 2576
+  dicom:
+    - name: scp
+      ae-title: ISTHMUS              # the called AE title answered (storage and verification)
+      host: 0.0.0.0
+      port: 11112
+      allowed-calling-aes: [CT01, MR01]   # absent or empty: any calling AE
+
+peers:
+  mllp:
+    - name: ris
+      host: ris.example.org
+      port: 2575
+      # tls: { ca: /etc/isthmus/ris-ca.pem }   # check the peer's certificate (client certificate: certificate + key)
+    - name: lab
+      host: 10.0.0.7
+      port: 6661
+  dicom:
+    - name: pacs
+      ae-title: PACS
+      host: 10.0.0.5
+      port: 104
+
+channels:
+  - name: adt-to-ris
+    source: adt-in                   # a listener's name
+    filter:                          # all / any / not, or one condition: path + equals | in | matches | exists
+      all:
+        - path: MSH-9.1
+          equals: ADT
+        - path: MSH-9.2
+          in: [A01, A04, A08, A40]
+        - not:
+            path: PID-3.1
+            exists: false
+    transform:                       # validated now; applied when delivery arrives (docs/configuration.md)
+      - set: { path: MSH-5, value: RIS }
+      - copy: { from: PID-3.1, to: PID-2.1 }
+      - map: { path: PV1-2, table: { I: IN, O: OUT }, default: OTHER }
+      - drop-segments: ZPD
+    destinations:
+      - mllp: ris                    # an MLLP peer; the queue is named after it unless name: is given
+  - name: orders
+    source: orders-in
+    filter:
+      path: MSH-9.1
+      matches: "OR[MU]"
+    destinations:
+      - mllp: ris
+      - mllp: lab
+      - folder: /var/spool/isthmus/orders
+        name: archive
+  - name: ct-to-pacs
+    source: scp
+    filter:
+      any:
+        - tag: Modality              # a dictionary keyword or (GGGG,EEEE)
+          in: [CT, MR]
+        - calling-ae: true
+          equals: CT01
+    destinations:
+      - dicom: pacs
+
+retention:
+  max-age: 30d                       # journal entries older than this are pruned
+  max-size: 50GB                     # store + content above this are pruned, oldest first
+
+duplicates:
+  hl7-window: 24h                    # same sender (MSH-3/MSH-4) and MSH-10 within this: ACKed, not enqueued again
+  sop-instance: ignore               # ignore | replace | reject (0111H)
+
+"""#
+}

@@ -1,0 +1,150 @@
+// `isthmus serve`: the listeners of a configuration, with the store, as one swift-service-lifecycle Service.
+
+import DICOMNetwork
+import Foundation
+import IsthmusStore
+import Logging
+import MLLP
+import NIOCore
+import NIOSSL
+import ServiceLifecycle
+
+/// A listener's bound port, reported once every listener is up.
+public struct BoundListener: Sendable, Equatable {
+    public enum Kind: String, Sendable { case mllp, dicom }
+    public var kind: Kind
+    public var name: String
+    public var port: Int
+}
+
+/// Why the engine could not start.
+public struct EngineError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// The engine: opens the store, binds every listener, serves until graceful shutdown (SIGTERM/SIGINT through the
+/// ServiceGroup), then stops accepting, lets in-flight messages and associations finish (up to `gracePeriod`),
+/// closes the store and returns.
+public final class Engine: Service, Sendable {
+    public let configuration: Configuration
+    public let logger: Logger
+    public let gracePeriod: Duration
+    private let onListening: @Sendable ([BoundListener]) -> Void
+
+    public init(configuration: Configuration, logger: Logger, gracePeriod: Duration = .seconds(10),
+                onListening: @escaping @Sendable ([BoundListener]) -> Void = { _ in }) {
+        self.configuration = configuration
+        self.logger = logger
+        self.gracePeriod = gracePeriod
+        self.onListening = onListening
+    }
+
+    public func run() async throws {
+        let config = configuration
+        let data = config.data
+        for dir in [data.directory, data.contentDirectory, data.incomingDirectory] {
+            do {
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            } catch {
+                throw EngineError(description: "cannot create the data directory \(dir): \(error.localizedDescription)")
+            }
+        }
+        var storeConfiguration = SQLiteStore.Configuration()
+        storeConfiguration.duplicateWindow = config.duplicates.hl7Window
+        let store: SQLiteStore
+        do {
+            store = try SQLiteStore(path: data.storePath, contentDirectory: data.contentDirectory, configuration: storeConfiguration)
+        } catch {
+            throw EngineError(description: "cannot open the store \(data.storePath): \(error)")
+        }
+        logger.info("store open", metadata: ["path": "\(data.storePath)"])
+        let router = ChannelRouter(channels: config.channels)
+
+        var mllp: [(MLLPListener, MLLPServer)] = []
+        var dicom: [(DICOMListener, DICOMServer)] = []
+        var bound: [BoundListener] = []
+        do {
+            for l in config.mllpListeners {
+                var sc = MLLPServer.Configuration()
+                sc.maximumFrameSize = l.maximumFrameSize
+                sc.idleTimeout = l.idleTimeout
+                if let tls = l.tls, let cert = tls.certificate, let key = tls.key {
+                    do {
+                        sc.tls = try MLLPTLS.serverContext(certificateChain: cert, privateKey: key, clientCA: tls.ca)
+                    } catch {
+                        throw EngineError(description: "listener \(l.name): TLS: \(error)")
+                    }
+                }
+                let server: MLLPServer
+                do {
+                    server = try await MLLPServer.bind(host: l.host, port: l.port, configuration: sc)
+                } catch {
+                    throw EngineError(description: "listener \(l.name): cannot listen on \(l.host):\(l.port): \(error)")
+                }
+                mllp.append((l, server))
+                bound.append(BoundListener(kind: .mllp, name: l.name, port: server.localPort ?? l.port))
+            }
+            for l in config.dicomListeners {
+                if l.tls != nil { throw EngineError(description: "listener \(l.name): DICOM TLS is not implemented yet (docs/configuration.md)") }
+                var dc = DICOMServerConfiguration(aeTitle: l.aeTitle, temporaryDirectory: data.incomingDirectory)
+                dc.host = l.host
+                dc.port = l.port
+                dc.echo = true
+                if !l.allowedCallingAETitles.isEmpty { dc.policy.allowedCallingAETitles = Set(l.allowedCallingAETitles) }
+                dc.storage = DICOMIntake(listener: l.name, store: store, contentDirectory: data.contentDirectory,
+                                         policy: config.duplicates.sopInstance, router: router, logger: logger)
+                var scpLogger = logger
+                scpLogger[metadataKey: "listener"] = "\(l.name)"
+                let server = DICOMServer(configuration: dc, logger: scpLogger)
+                let port: Int
+                do {
+                    port = try await server.start()
+                } catch {
+                    throw EngineError(description: "listener \(l.name): cannot listen on \(l.host):\(l.port): \(error)")
+                }
+                dicom.append((l, server))
+                bound.append(BoundListener(kind: .dicom, name: l.name, port: port))
+            }
+        } catch {
+            for (_, s) in mllp { try? await s.close() }
+            for (_, s) in dicom { await s.shutdown(gracePeriod: .zero) }
+            try? await store.close()
+            throw error
+        }
+        for b in bound { logger.info("listening", metadata: ["kind": "\(b.kind.rawValue)", "listener": "\(b.name)", "port": "\(b.port)"]) }
+        onListening(bound)
+
+        let duplicateWindow = config.duplicates.hl7Window
+        let logger = self.logger
+        let gracePeriod = self.gracePeriod
+        await withTaskGroup(of: Void.self) { group in
+            for (l, server) in mllp {
+                var listenerLogger = logger
+                listenerLogger[metadataKey: "listener"] = "\(l.name)"
+                let intake = HL7Intake(listener: l.name, store: store, router: router, duplicateWindow: duplicateWindow, logger: listenerLogger)
+                group.addTask {
+                    do {
+                        try await server.serve { payload in await intake.handle(payload) }
+                    } catch {
+                        listenerLogger.error("MLLP listener ended: \(error)")
+                    }
+                }
+            }
+            // Until SIGTERM/SIGINT (or cancellation), then drain.
+            try? await gracefulShutdown()
+            logger.info("stopping: no new connections; finishing in-flight messages and associations")
+            await withTaskGroup(of: Void.self) { stopping in
+                for (_, s) in mllp { stopping.addTask { await s.shutdown(gracePeriod: gracePeriod) } }
+                for (_, s) in dicom { stopping.addTask { await s.shutdown(gracePeriod: gracePeriod) } }
+            }
+            await group.waitForAll()
+        }
+        do {
+            try await store.close()
+        } catch {
+            logger.error("closing the store: \(error)")
+        }
+        let frames = mllp.reduce(0) { $0 + $1.1.statistics.frames }
+        logger.info("stopped", metadata: ["mllpMessages": "\(frames)"])
+    }
+}
