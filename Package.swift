@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "HL7", targets: ["HL7"]),
         .library(name: "MLLP", targets: ["MLLP"]),
         .library(name: "DICOMNetwork", targets: ["DICOMNetwork"]),
+        .library(name: "IsthmusStore", targets: ["IsthmusStore"]),
         .executable(name: "isthmus", targets: ["isthmus"]),
     ],
     dependencies: [
@@ -16,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // zlib, for the Deflated Explicit VR Little Endian transfer syntax.
@@ -41,6 +43,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The durable store: message journal, outbound queues, DICOM archive index (SQLite via GRDB).
+        .target(name: "IsthmusStore", dependencies: ["DICOM", "HL7", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(
             name: "isthmus",
             dependencies: [
@@ -56,6 +60,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HL7Tests", dependencies: ["HL7"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "IsthmusStoreTests", dependencies: ["IsthmusStore", "DICOM", "HL7", "TestSupport"]),
         .testTarget(
             name: "DICOMNetworkTests",
             dependencies: [
