@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "HL7", targets: ["HL7"]),
         .library(name: "MLLP", targets: ["MLLP"]),
         .library(name: "DICOMNetwork", targets: ["DICOMNetwork"]),
+        .library(name: "IsthmusStore", targets: ["IsthmusStore"]),
         .library(name: "IsthmusEngine", targets: ["IsthmusEngine"]),
         .executable(name: "isthmus", targets: ["isthmus"]),
     ],
@@ -17,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
@@ -44,11 +46,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The durable store: message journal, outbound queues, DICOM archive index (SQLite via GRDB).
+        .target(name: "IsthmusStore", dependencies: ["DICOM", "HL7", .product(name: "GRDB", package: "GRDB.swift")]),
         // The engine: configuration, `isthmus serve` (listeners under service-lifecycle), the durable intake paths.
         .target(
             name: "IsthmusEngine",
             dependencies: [
-                "DICOM", "HL7", "MLLP", "DICOMNetwork",
+                "DICOM", "HL7", "MLLP", "DICOMNetwork", "IsthmusStore",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -60,7 +64,7 @@ let package = Package(
         .executableTarget(
             name: "isthmus",
             dependencies: [
-                "DICOM", "HL7", "MLLP", "DICOMNetwork", "IsthmusEngine",
+                "DICOM", "HL7", "MLLP", "DICOMNetwork", "IsthmusStore", "IsthmusEngine",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -73,9 +77,10 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HL7Tests", dependencies: ["HL7"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "IsthmusStoreTests", dependencies: ["IsthmusStore", "DICOM", "HL7", "TestSupport"]),
         .testTarget(
             name: "IsthmusEngineTests",
-            dependencies: ["IsthmusEngine", "MLLP", "HL7", "DICOM", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["IsthmusEngine", "IsthmusStore", "MLLP", "HL7", "DICOM", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(
             name: "DICOMNetworkTests",

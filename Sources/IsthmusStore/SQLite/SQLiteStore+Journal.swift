@@ -1,0 +1,150 @@
+import Foundation
+import GRDB
+
+extension SQLiteStore {
+    public func receive(_ message: InboundMessage, deliveries: [Delivery], events: [StateChange]) async throws -> ReceiveOutcome {
+        let window = message.duplicateWindow ?? configuration.duplicateWindow
+        let metadata = try Self.encode(message.metadata)
+        return try await write { db in
+            if window > .zero, !message.controlID.isEmpty {
+                let since = message.receivedAt.storeSeconds - window.seconds
+                if let original = try Int64.fetchOne(
+                    db, sql: "SELECT id FROM message WHERE sender = ? AND control_id = ? AND received_at >= ? ORDER BY id LIMIT 1",
+                    arguments: [message.sender, message.controlID, since])
+                {
+                    try Self.insertChange(db, original, StateChange(.duplicate, at: message.receivedAt, reason: "repeated control ID from \(message.channel)"))
+                    return .duplicate(of: MessageID(original))
+                }
+            }
+            let id = try Self.insertMessage(db, message, metadata: metadata, deliveries: deliveries, events: events)
+            return .stored(MessageID(id))
+        }
+    }
+
+    /// Inserts a journal entry, its history and its queue entries; returns its id.
+    static func insertMessage(_ db: Database, _ message: InboundMessage, metadata: String, deliveries: [Delivery], events: [StateChange]) throws -> Int64 {
+        let status: MessageStatus = deliveries.isEmpty ? (events.last(where: { $0.state != .duplicate })?.state ?? .received) : .queued
+        let size = message.raw.count + deliveries.reduce(0) { $0 + ($1.payload?.count ?? 0) }
+        try db.execute(
+            sql: """
+                INSERT INTO message (kind, channel, sender, control_id, message_type, received_at, status, raw, size, metadata)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                message.kind.rawValue, message.channel, message.sender, message.controlID, message.messageType,
+                message.receivedAt.storeSeconds, status.rawValue, Data(message.raw), size, metadata,
+            ])
+        let id = db.lastInsertedRowID
+        try insertChange(db, id, StateChange(.received, at: message.receivedAt))
+        for event in events { try insertChange(db, id, event) }
+        try insertEntries(db, id, deliveries, at: message.receivedAt)
+        return id
+    }
+
+    static func insertChange(_ db: Database, _ id: Int64, _ change: StateChange) throws {
+        try db.execute(
+            sql: "INSERT INTO state_change (message_id, state, at, destination, reason) VALUES (?, ?, ?, ?, ?)",
+            arguments: [id, change.state.rawValue, change.at.storeSeconds, change.destination, change.reason])
+    }
+
+    /// The message's status from its queue entries (or, without any, its last state change).
+    static func refreshStatus(_ db: Database, _ id: Int64) throws {
+        var counts: [String: (count: Int, failed: Int)] = [:]
+        for row in try Row.fetchAll(
+            db, sql: "SELECT status, count(*) AS n, sum(attempts > 0) AS failed FROM queue_entry WHERE message_id = ? GROUP BY status",
+            arguments: [id])
+        {
+            counts[row["status"]] = (row["n"], row["failed"] ?? 0)
+        }
+        let open = [QueueStatus.pending, .inFlight].compactMap { counts[$0.rawValue] }
+        let status: MessageStatus
+        if counts[QueueStatus.deadLettered.rawValue] != nil {
+            status = .deadLettered
+        } else if !open.isEmpty {
+            status = open.contains { $0.failed > 0 } ? .error : .queued
+        } else if counts[QueueStatus.sent.rawValue] != nil {
+            status = .sent
+        } else {
+            let last = try String.fetchOne(
+                db, sql: "SELECT state FROM state_change WHERE message_id = ? AND state <> 'duplicate' ORDER BY id DESC LIMIT 1", arguments: [id])
+            status = last.flatMap(MessageStatus.init(rawValue:)) ?? .received
+        }
+        try db.execute(sql: "UPDATE message SET status = ? WHERE id = ?", arguments: [status.rawValue, id])
+    }
+
+    static func requireMessage(_ db: Database, _ id: Int64) throws {
+        guard try Bool.fetchOne(db, sql: "SELECT 1 FROM message WHERE id = ?", arguments: [id]) != nil else {
+            throw StoreError(.notFound, "no message \(id)")
+        }
+    }
+
+    public func record(_ change: StateChange, for id: MessageID) async throws {
+        try await write { db in
+            try Self.requireMessage(db, id.rawValue)
+            try Self.insertChange(db, id.rawValue, change)
+            if change.state != .duplicate { try Self.refreshStatus(db, id.rawValue) }
+        }
+    }
+
+    public func message(_ id: MessageID) async throws -> StoredMessage? {
+        try await read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM message WHERE id = ?", arguments: [id.rawValue]) else { return nil }
+            let history = try Row.fetchAll(db, sql: "SELECT * FROM state_change WHERE message_id = ? ORDER BY id", arguments: [id.rawValue]).map {
+                StateChange(
+                    MessageStatus(rawValue: $0["state"]) ?? .error, at: Date(storeSeconds: $0["at"]), destination: $0["destination"],
+                    reason: $0["reason"])
+            }
+            let entries = try Row.fetchAll(
+                db, sql: "SELECT \(Self.entryColumns) FROM queue_entry WHERE message_id = ? ORDER BY id", arguments: [id.rawValue]
+            ).map(Self.entry)
+            let raw: Data = row["raw"]
+            return StoredMessage(
+                summary: Self.summary(row), raw: [UInt8](raw), metadata: Self.decode(row["metadata"]), history: history, entries: entries)
+        }
+    }
+
+    public func listMessages(channel: String?, status: MessageStatus?, since: Date?, limit: Int) async throws -> [MessageSummary] {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let channel {
+            conditions.append("channel = ?")
+            arguments += [channel]
+        }
+        if let status {
+            conditions.append("status = ?")
+            arguments += [status.rawValue]
+        }
+        if let since {
+            conditions.append("received_at >= ?")
+            arguments += [since.storeSeconds]
+        }
+        var sql = "SELECT \(Self.summaryColumns) FROM message"
+        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+        sql += " ORDER BY id DESC"
+        if limit > 0 { sql += " LIMIT \(limit)" }
+        let query = sql
+        let args = arguments
+        return try await read { db in try Row.fetchAll(db, sql: query, arguments: args).map(Self.summary) }
+    }
+
+    static let summaryColumns = "id, kind, channel, sender, control_id, message_type, received_at, status, length(raw) AS raw_size"
+
+    static func summary(_ row: Row) -> MessageSummary {
+        let size: Int? = row["raw_size"]
+        let raw: Data? = size == nil ? row["raw"] : nil
+        return MessageSummary(
+            id: MessageID(row["id"]), kind: MessageKind(rawValue: row["kind"]) ?? .hl7, channel: row["channel"], sender: row["sender"],
+            controlID: row["control_id"], messageType: row["message_type"], receivedAt: Date(storeSeconds: row["received_at"]),
+            status: MessageStatus(rawValue: row["status"]) ?? .error, size: size ?? raw?.count ?? 0)
+    }
+
+    static func encode(_ metadata: [String: String]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(metadata), as: UTF8.self)
+    }
+
+    static func decode(_ json: String) -> [String: String] {
+        (try? JSONDecoder().decode([String: String].self, from: Data(json.utf8))) ?? [:]
+    }
+}

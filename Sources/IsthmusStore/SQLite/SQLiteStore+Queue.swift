@@ -1,0 +1,206 @@
+import Foundation
+import GRDB
+
+extension SQLiteStore {
+    static let entryColumns = """
+        id, message_id, destination, status, attempts, next_attempt_at, last_error, created_at, updated_at, sent_at, response, \
+        payload IS NOT NULL AS has_payload
+        """
+
+    static func entry(_ row: Row) -> QueueEntry {
+        QueueEntry(
+            id: QueueEntryID(row["id"]), messageID: MessageID(row["message_id"]), destination: row["destination"],
+            status: QueueStatus(rawValue: row["status"]) ?? .pending, attempts: row["attempts"],
+            nextAttemptAt: Date(storeSeconds: row["next_attempt_at"]), lastError: row["last_error"],
+            createdAt: Date(storeSeconds: row["created_at"]), updatedAt: Date(storeSeconds: row["updated_at"]),
+            sentAt: (row["sent_at"] as Double?).map(Date.init(storeSeconds:)), response: row["response"], hasPayload: row["has_payload"])
+    }
+
+    /// The next position at the tail of the queues (one sequence across destinations).
+    static func nextSeq(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT IFNULL(MAX(seq), 0) + 1 FROM queue_entry") ?? 1
+    }
+
+    @discardableResult
+    static func insertEntries(_ db: Database, _ messageID: Int64, _ deliveries: [Delivery], at now: Date) throws -> [QueueEntryID] {
+        var ids: [QueueEntryID] = []
+        var seq = try nextSeq(db)
+        for d in deliveries {
+            try db.execute(
+                sql: """
+                    INSERT INTO queue_entry (message_id, destination, seq, status, attempts, next_attempt_at, created_at, updated_at, payload)
+                    VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?)
+                    """,
+                arguments: [messageID, d.destination, seq, (d.notBefore ?? now).storeSeconds, now.storeSeconds, now.storeSeconds, d.payload.map { Data($0) }])
+            ids.append(QueueEntryID(db.lastInsertedRowID))
+            try insertChange(db, messageID, StateChange(.queued, at: now, destination: d.destination))
+            seq += 1
+        }
+        return ids
+    }
+
+    /// The entry's message id and status; throws `.notFound` if there is no such entry.
+    static func entryState(_ db: Database, _ entry: QueueEntryID) throws -> (message: Int64, destination: String, status: QueueStatus) {
+        guard let row = try Row.fetchOne(db, sql: "SELECT message_id, destination, status FROM queue_entry WHERE id = ?", arguments: [entry.rawValue])
+        else { throw StoreError(.notFound, "no queue entry \(entry)") }
+        return (row["message_id"], row["destination"], QueueStatus(rawValue: row["status"]) ?? .pending)
+    }
+
+    @discardableResult
+    public func enqueue(_ deliveries: [Delivery], for id: MessageID, event: StateChange?) async throws -> [QueueEntryID] {
+        try await write { db in
+            try Self.requireMessage(db, id.rawValue)
+            let now = Date()
+            if let event { try Self.insertChange(db, id.rawValue, event) }
+            let ids = try Self.insertEntries(db, id.rawValue, deliveries, at: now)
+            let added = deliveries.reduce(0) { $0 + ($1.payload?.count ?? 0) }
+            if added > 0 { try db.execute(sql: "UPDATE message SET size = size + ? WHERE id = ?", arguments: [added, id.rawValue]) }
+            try Self.refreshStatus(db, id.rawValue)
+            return ids
+        }
+    }
+
+    @discardableResult
+    public func resend(_ id: MessageID, destination: String) async throws -> QueueEntryID {
+        try await write { db in
+            try Self.requireMessage(db, id.rawValue)
+            let payload = try Data?.fetchOne(
+                db, sql: "SELECT payload FROM queue_entry WHERE message_id = ? AND destination = ? ORDER BY id DESC LIMIT 1",
+                arguments: [id.rawValue, destination]) ?? nil
+            let now = Date()
+            try Self.insertChange(db, id.rawValue, StateChange(.resent, at: now, destination: destination))
+            let ids = try Self.insertEntries(db, id.rawValue, [Delivery(destination: destination, payload: payload.map { [UInt8]($0) })], at: now)
+            if let payload { try db.execute(sql: "UPDATE message SET size = size + ? WHERE id = ?", arguments: [payload.count, id.rawValue]) }
+            try Self.refreshStatus(db, id.rawValue)
+            return ids[0]
+        }
+    }
+
+    public func claimNext(destination: String, now: Date) async throws -> ClaimedEntry? {
+        try await write { db in
+            guard let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT \(Self.entryColumns), payload FROM queue_entry
+                    WHERE destination = ? AND status IN ('pending', 'in-flight') ORDER BY seq LIMIT 1
+                    """,
+                arguments: [destination])
+            else { return nil }
+            var entry = Self.entry(row)
+            guard entry.status == .pending, entry.nextAttemptAt <= now else { return nil }
+            try db.execute(
+                sql: "UPDATE queue_entry SET status = 'in-flight', updated_at = ? WHERE id = ?", arguments: [now.storeSeconds, entry.id.rawValue])
+            entry.status = .inFlight
+            entry.updatedAt = now
+            guard let message = try Row.fetchOne(db, sql: "SELECT kind, raw, metadata FROM message WHERE id = ?", arguments: [entry.messageID.rawValue])
+            else { throw StoreError(.notFound, "queue entry \(entry.id) has no message") }
+            let payload: Data = row["payload"] ?? message["raw"]
+            return ClaimedEntry(
+                entry: entry, payload: [UInt8](payload), kind: MessageKind(rawValue: message["kind"]) ?? .hl7, metadata: Self.decode(message["metadata"]))
+        }
+    }
+
+    public func nextAttempt(destination: String) async throws -> Date? {
+        try await read { db in
+            guard let row = try Row.fetchOne(
+                db,
+                sql: "SELECT status, next_attempt_at FROM queue_entry WHERE destination = ? AND status IN ('pending', 'in-flight') ORDER BY seq LIMIT 1",
+                arguments: [destination])
+            else { return nil }
+            guard row["status"] as String == QueueStatus.pending.rawValue else { return nil }
+            return Date(storeSeconds: row["next_attempt_at"])
+        }
+    }
+
+    public func activeDestinations() async throws -> [String] {
+        try await read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT destination FROM queue_entry WHERE status IN ('pending', 'in-flight') ORDER BY destination")
+        }
+    }
+
+    public func markSent(_ entry: QueueEntryID, at: Date, response: String?) async throws {
+        try await write { db in
+            let state = try Self.entryState(db, entry)
+            guard state.status == .inFlight || state.status == .pending else {
+                throw StoreError(.invalidState, "queue entry \(entry) is \(state.status.rawValue), not in flight")
+            }
+            try db.execute(
+                sql: "UPDATE queue_entry SET status = 'sent', sent_at = ?, updated_at = ?, response = ? WHERE id = ?",
+                arguments: [at.storeSeconds, at.storeSeconds, response, entry.rawValue])
+            try Self.insertChange(db, state.message, StateChange(.sent, at: at, destination: state.destination, reason: response))
+            try Self.refreshStatus(db, state.message)
+        }
+    }
+
+    @discardableResult
+    public func markFailed(_ entry: QueueEntryID, error: String, retryAt: Date) async throws -> Int {
+        try await write { db in
+            let state = try Self.entryState(db, entry)
+            guard state.status == .inFlight || state.status == .pending else {
+                throw StoreError(.invalidState, "queue entry \(entry) is \(state.status.rawValue), not in flight")
+            }
+            let now = Date()
+            try db.execute(
+                sql: """
+                    UPDATE queue_entry SET status = 'pending', attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ?
+                    WHERE id = ?
+                    """,
+                arguments: [retryAt.storeSeconds, error, now.storeSeconds, entry.rawValue])
+            try Self.insertChange(db, state.message, StateChange(.error, at: now, destination: state.destination, reason: error))
+            try Self.refreshStatus(db, state.message)
+            return try Int.fetchOne(db, sql: "SELECT attempts FROM queue_entry WHERE id = ?", arguments: [entry.rawValue]) ?? 0
+        }
+    }
+
+    public func deadLetter(_ entry: QueueEntryID, reason: String) async throws {
+        try await write { db in
+            let state = try Self.entryState(db, entry)
+            guard state.status == .inFlight || state.status == .pending else {
+                throw StoreError(.invalidState, "queue entry \(entry) is \(state.status.rawValue), not in the queue")
+            }
+            let now = Date()
+            try db.execute(
+                sql: "UPDATE queue_entry SET status = 'dead-lettered', last_error = ?, updated_at = ? WHERE id = ?",
+                arguments: [reason, now.storeSeconds, entry.rawValue])
+            try Self.insertChange(db, state.message, StateChange(.deadLettered, at: now, destination: state.destination, reason: reason))
+            try Self.refreshStatus(db, state.message)
+        }
+    }
+
+    public func listDeadLetters(destination: String?, limit: Int) async throws -> [QueueEntry] {
+        var sql = "SELECT \(Self.entryColumns) FROM queue_entry WHERE status = 'dead-lettered'"
+        var arguments: StatementArguments = []
+        if let destination {
+            sql += " AND destination = ?"
+            arguments += [destination]
+        }
+        sql += " ORDER BY id"
+        if limit > 0 { sql += " LIMIT \(limit)" }
+        let query = sql
+        let args = arguments
+        return try await read { db in try Row.fetchAll(db, sql: query, arguments: args).map(Self.entry) }
+    }
+
+    public func release(_ entry: QueueEntryID) async throws {
+        try await write { db in
+            let state = try Self.entryState(db, entry)
+            guard state.status == .deadLettered else {
+                throw StoreError(.invalidState, "queue entry \(entry) is \(state.status.rawValue), not dead-lettered")
+            }
+            let now = Date()
+            try db.execute(
+                sql: """
+                    UPDATE queue_entry SET status = 'pending', attempts = 0, seq = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?
+                    """,
+                arguments: [try Self.nextSeq(db), now.storeSeconds, now.storeSeconds, entry.rawValue])
+            try Self.insertChange(db, state.message, StateChange(.queued, at: now, destination: state.destination, reason: "released from the dead letters"))
+            try Self.refreshStatus(db, state.message)
+        }
+    }
+
+    public func queueEntry(_ entry: QueueEntryID) async throws -> QueueEntry? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT \(Self.entryColumns) FROM queue_entry WHERE id = ?", arguments: [entry.rawValue]).map(Self.entry)
+        }
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import GRDB
+
+/// The embedded `Store`: one SQLite database (WAL mode, `synchronous=FULL`: a commit is on disk
+/// when it returns), one writer with group commit, concurrent readers, a versioned schema, and
+/// the DICOM content folder whose files it indexes.
+public final class SQLiteStore: Store {
+    public struct Configuration: Sendable {
+        /// Default duplicate window for `receive` (a message's own `duplicateWindow` overrides it).
+        public var duplicateWindow: Duration = .seconds(24 * 3600)
+        /// Commit concurrent writes together (on by default). Off: one transaction per write.
+        public var groupCommit: Bool = true
+        /// The most writes one group commit takes.
+        public var maxBatchSize: Int = 1024
+        /// How long a write waits for a lock held by another process before failing `.busy`.
+        public var busyTimeout: Duration = .seconds(10)
+        /// Open an existing database read-only: every write fails with `.readOnly`.
+        public var readOnly: Bool = false
+        /// Limit the database to this many pages (`PRAGMA max_page_count`): a write beyond fails
+        /// with `.full`, as on a full disk. nil: no limit but the disk's.
+        public var maxPageCount: Int?
+        /// Concurrent read connections.
+        public var maximumReaderCount: Int = 4
+
+        public init() {}
+    }
+
+    /// The database file.
+    public let path: String
+    /// The folder the indexed Part 10 files' paths are relative to.
+    public let contentDirectory: String
+    public let configuration: Configuration
+
+    let pool: DatabasePool
+    let batcher: WriteBatcher
+
+    /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
+    /// Queue entries left in flight by a previous run are pending again (at-least-once delivery).
+    /// `contentDirectory` defaults to `content` beside the database file.
+    public init(path: String, contentDirectory: String? = nil, configuration: Configuration = Configuration()) throws {
+        self.path = path
+        self.contentDirectory = contentDirectory ?? URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("content").path
+        self.configuration = configuration
+        var config = GRDB.Configuration()
+        config.readonly = configuration.readOnly
+        config.busyMode = .timeout(configuration.busyTimeout.seconds)
+        config.maximumReaderCount = max(1, configuration.maximumReaderCount)
+        config.label = "IsthmusStore"
+        let maxPageCount = configuration.maxPageCount
+        let readOnly = configuration.readOnly
+        config.prepareDatabase { db in
+            if !readOnly {
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
+            if let maxPageCount {
+                try db.execute(sql: "PRAGMA max_page_count = \(maxPageCount)")
+            }
+        }
+        do {
+            if !configuration.readOnly {
+                try FileManager.default.createDirectory(
+                    atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path, withIntermediateDirectories: true)
+            }
+            pool = try DatabasePool(path: path, configuration: config)
+            if !configuration.readOnly {
+                try pool.writeWithoutTransaction { db in
+                    // Incremental auto-vacuum lets pruning give pages back to the file system; it
+                    // can only be switched on before the first table exists.
+                    let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0
+                    if tables == 0 {
+                        try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+                        try db.execute(sql: "VACUUM")
+                    }
+                }
+                try Schema.migrator.migrate(pool)
+                try pool.write { db in
+                    try db.execute(
+                        sql: "UPDATE queue_entry SET status = 'pending', updated_at = ? WHERE status = 'in-flight'",
+                        arguments: [Date().timeIntervalSince1970])
+                }
+            } else {
+                let known = try pool.read { db in try Schema.migrator.hasCompletedMigrations(db) }
+                if !known { throw StoreError(.schema, "the read-only database at \(path) is not at this program's schema version") }
+            }
+            if !configuration.readOnly {
+                try FileManager.default.createDirectory(atPath: self.contentDirectory, withIntermediateDirectories: true)
+            }
+        } catch {
+            throw StoreError(error)
+        }
+        batcher = WriteBatcher(writer: pool, maxBatch: configuration.groupCommit ? configuration.maxBatchSize : 1)
+    }
+
+    /// Runs `operation` in the writer's next group commit.
+    func write<T: Sendable>(_ operation: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        if configuration.readOnly { throw StoreError(.readOnly, "the store was opened read-only") }
+        return try await batcher.submit(operation)
+    }
+
+    func read<T: Sendable>(_ operation: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        guard await !batcher.isClosed else { throw StoreError(.closed, "the store is closed") }
+        do {
+            return try await pool.read(operation)
+        } catch {
+            throw StoreError(error)
+        }
+    }
+
+    public func close() async throws {
+        await batcher.close()
+        do { try pool.close() } catch { throw StoreError(error) }
+    }
+
+    public func statistics() async throws -> StoreStatistics {
+        let transactions = await batcher.transactions
+        let writes = await batcher.writes
+        let counts = try await read { db in
+            (
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM message") ?? 0,
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM queue_entry WHERE status IN ('pending', 'in-flight')") ?? 0,
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM queue_entry WHERE status = 'dead-lettered'") ?? 0,
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM instance") ?? 0,
+                try Int64.fetchOne(db, sql: "SELECT IFNULL(SUM(size), 0) FROM instance") ?? 0
+            )
+        }
+        return StoreStatistics(
+            messages: counts.0, queued: counts.1, deadLetters: counts.2, instances: counts.3, instanceBytes: counts.4,
+            databaseBytes: databaseFileBytes(), transactions: transactions, writes: writes)
+    }
+
+    /// Size of the database's files (main, WAL) on disk.
+    func databaseFileBytes() -> Int64 {
+        [path, path + "-wal"].reduce(Int64(0)) { total, p in
+            let size = (try? FileManager.default.attributesOfItem(atPath: p)[.size] as? NSNumber)?.int64Value ?? 0
+            return total + size
+        }
+    }
+}
+
+extension Date {
+    var storeSeconds: Double { timeIntervalSince1970 }
+    init(storeSeconds: Double) { self.init(timeIntervalSince1970: storeSeconds) }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import GRDB
+
+/// Group commit: write requests from any number of tasks queue here; one drain loop takes every
+/// request waiting (up to `maxBatch`) into one transaction, so N concurrent writers cost one
+/// commit (one fsync of the WAL) instead of N. Each request runs in its own savepoint: one that
+/// fails for its own reason (an unknown id) is rolled back alone and fails only its caller; a
+/// failing commit, or a database-level failure (disk full, read-only, I/O), fails every request
+/// of the batch and nothing of the batch is stored. Callers resume only after the commit.
+actor WriteBatcher {
+    typealias Completion = @Sendable (Result<Void, any Error>) -> Void
+
+    struct Request: Sendable {
+        /// Runs the operation; returns what to do once the batch committed or failed.
+        let run: @Sendable (Database) throws -> Completion
+        let fail: @Sendable (any Error) -> Void
+    }
+
+    private let writer: DatabasePool
+    private let maxBatch: Int
+    private var pending: [Request] = []
+    private var draining = false
+    private var closed = false
+    private var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    private(set) var transactions = 0
+    private(set) var writes = 0
+
+    init(writer: DatabasePool, maxBatch: Int) {
+        self.writer = writer
+        self.maxBatch = max(1, maxBatch)
+    }
+
+    /// Runs `operation` in the next group commit and returns its result after the commit.
+    func submit<T: Sendable>(_ operation: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        guard !closed else { throw StoreError(.closed, "the store is closed") }
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let request = Request(
+                run: { db in
+                    let value = try operation(db)
+                    return { result in
+                        switch result {
+                        case .success: continuation.resume(returning: value)
+                        case .failure(let error): continuation.resume(throwing: error)
+                        }
+                    }
+                },
+                fail: { continuation.resume(throwing: $0) })
+            pending.append(request)
+            if !draining {
+                draining = true
+                Task { await self.drain() }
+            }
+        }
+    }
+
+    private func drain() async {
+        while !pending.isEmpty {
+            let count = min(pending.count, maxBatch)
+            let batch = Array(pending.prefix(count))
+            pending.removeFirst(count)
+            do {
+                let completions = try await writer.write { db -> [Completion] in
+                    var completions: [Completion] = []
+                    completions.reserveCapacity(batch.count)
+                    for request in batch {
+                        do {
+                            var completion: Completion?
+                            try db.inSavepoint {
+                                completion = try request.run(db)
+                                return .commit
+                            }
+                            if let completion { completions.append(completion) }
+                        } catch let error as DatabaseError where error.abortsBatch {
+                            // The database itself failed: the whole batch fails (the transaction
+                            // may already have been rolled back by SQLite).
+                            throw error
+                        } catch {
+                            let fail = request.fail
+                            completions.append { _ in fail(error) }
+                        }
+                    }
+                    return completions
+                }
+                transactions += 1
+                writes += batch.count
+                for completion in completions { completion(.success(())) }
+            } catch {
+                let mapped = StoreError(error)
+                for request in batch { request.fail(mapped) }
+            }
+        }
+        draining = false
+        let waiters = idleWaiters
+        idleWaiters.removeAll()
+        for w in waiters { w.resume() }
+    }
+
+    /// Refuses new requests and waits until the ones queued have committed.
+    func close() async {
+        closed = true
+        guard draining else { return }
+        await withCheckedContinuation { idleWaiters.append($0) }
+    }
+
+    var isClosed: Bool { closed }
+}
+
+extension DatabaseError {
+    /// Failures of the database rather than of one request: they end the whole transaction.
+    var abortsBatch: Bool {
+        switch resultCode.primaryResultCode {
+        case .SQLITE_CONSTRAINT, .SQLITE_MISMATCH, .SQLITE_RANGE, .SQLITE_TOOBIG: false
+        default: true
+        }
+    }
+}
