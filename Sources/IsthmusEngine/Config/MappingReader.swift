@@ -28,7 +28,11 @@ final class MappingReader {
 
     func child(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
 
-    func has(_ key: String) -> Bool { mapping.contains { $0.key.string == key } }
+    /// Whether `key` is present (marks it known).
+    func has(_ key: String) -> Bool {
+        used.insert(key)
+        return mapping.contains { $0.key.string == key }
+    }
 
     /// The value of `key` (marks it known).
     func node(_ key: String) -> Node? {
