@@ -80,7 +80,12 @@ let package = Package(
         .testTarget(name: "IsthmusStoreTests", dependencies: ["IsthmusStore", "DICOM", "HL7", "TestSupport"]),
         .testTarget(
             name: "IsthmusEngineTests",
-            dependencies: ["IsthmusEngine", "IsthmusStore", "MLLP", "HL7", "DICOM", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [
+                "IsthmusEngine", "IsthmusStore", "MLLP", "HL7", "DICOM", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "DICOMNetworkTests",

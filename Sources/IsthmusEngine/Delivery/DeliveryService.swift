@@ -1,0 +1,68 @@
+// The delivery stage of `isthmus serve`: one worker per channel destination (queue `CHANNEL/DESTINATION`),
+// each with the sender its destination kind needs.
+
+import Foundation
+import IsthmusStore
+import Logging
+import MLLP
+import NIOSSL
+
+/// Builds and runs the delivery workers of a configuration.
+public struct DeliveryService: Sendable {
+    public let workers: [DeliveryWorker]
+
+    /// A worker for every destination of every channel.
+    /// - Parameters:
+    ///   - callingAETitle: our AE title in associations to DICOM destinations.
+    public init(configuration: Configuration, store: any Store, policy: RetryPolicy = RetryPolicy(), logger: Logger) throws {
+        var workers: [DeliveryWorker] = []
+        let callingAE = configuration.dicomListeners.first?.aeTitle ?? "ISTHMUS"
+        let content = configuration.data.contentDirectory
+        for channel in configuration.channels {
+            for destination in channel.destinations {
+                let queue = ChannelRouter.queueName(channel: channel.name, destination: destination.name)
+                let sender: any DestinationSender
+                switch destination.kind {
+                case .mllp(let peerName):
+                    guard let peer = configuration.mllpPeers.first(where: { $0.name == peerName }) else {
+                        throw EngineError(description: "channel \(channel.name): destination \(destination.name): no MLLP peer named \(peerName)")
+                    }
+                    var tls: NIOSSLContext?
+                    if let t = peer.tls {
+                        do {
+                            tls = try MLLPTLS.clientContext(ca: t.ca, certificateChain: t.certificate, privateKey: t.key)
+                        } catch {
+                            throw EngineError(description: "MLLP peer \(peer.name): TLS: \(error)")
+                        }
+                    }
+                    sender = MLLPSender(host: peer.host, port: peer.port, tls: tls, serverHostname: peer.tls == nil ? nil : peer.host,
+                                        transforms: channel.transforms)
+                case .dicom(let peerName):
+                    guard let peer = configuration.dicomPeers.first(where: { $0.name == peerName }) else {
+                        throw EngineError(description: "channel \(channel.name): destination \(destination.name): no DICOM peer named \(peerName)")
+                    }
+                    sender = DICOMSender(host: peer.host, port: peer.port, calledAETitle: peer.aeTitle, callingAETitle: callingAE, contentDirectory: content)
+                case .folder(let path):
+                    sender = FolderSender(directory: path, contentDirectory: content, transforms: channel.transforms)
+                case .http:
+                    sender = UnsupportedSender(reason: "HTTP destinations are not implemented yet")
+                }
+                workers.append(DeliveryWorker(queue: queue, store: store, sender: sender, policy: policy, logger: logger))
+            }
+        }
+        self.workers = workers
+    }
+
+    /// Runs every worker until the task is cancelled.
+    public func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            for w in workers { group.addTask { await w.run() } }
+        }
+    }
+}
+
+/// A destination Isthmus cannot send to yet: its entries are dead-lettered with the reason (kept, releasable).
+struct UnsupportedSender: DestinationSender {
+    let reason: String
+    func deliver(_ entry: ClaimedEntry) async -> DeliveryOutcome { .failed(.unsendable, reason: reason) }
+}
