@@ -119,7 +119,7 @@ final class RecordingListener: Sendable {
 
 /// Delivery workers against real destinations over loopback, with a real SQLite store.
 @Suite(.serialized) struct DeliveryTests {
-    let logger = Logger(label: "delivery-test")
+    let logger = Logger(label: "delivery-test", factory: { _ in SwiftLogNoOpLogHandler() })
 
     func store() throws -> (SQLiteStore, String) {
         let dir = try Peers.temporaryDirectory("delivery")

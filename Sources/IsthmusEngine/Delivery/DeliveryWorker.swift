@@ -53,7 +53,7 @@ public struct DeliveryWorker: Sendable {
     public func deliverNext(now: Date = Date()) async throws -> Bool {
         guard let entry = try await store.claimNext(destination: queue, now: now) else { return false }
         let outcome = await sender.deliver(entry)
-        let meta: Logger.Metadata = ["entry": "\(entry.id)", "message": "\(entry.messageID)", "controlID": "\(entry.metadata["controlID"] ?? "")"]
+        let meta: Logger.Metadata = ["entry": "\(entry.id)", "message": "\(entry.messageID)"]
         switch outcome {
         case .delivered(let response):
             try await store.markSent(entry.id, at: Date(), response: response)
