@@ -17,7 +17,7 @@ public struct ChannelRouter: Sendable {
         channels.filter { $0.source == listener && ($0.filter?.matches(subject) ?? true) }
     }
 
-    /// The queue entries for `channels` (the raw message; transforms are applied by the delivery stage).
+    /// The queue entries for `channels` (the raw message; transforms are applied by the delivery workers).
     public static func deliveries(for channels: [Channel]) -> [Delivery] {
         channels.flatMap { c in c.destinations.map { Delivery(destination: queueName(channel: c.name, destination: $0.name)) } }
     }

@@ -148,7 +148,7 @@ public indirect enum Filter: Sendable, Equatable {
     }
 }
 
-/// One declarative transform step. Parsed and validated; applied by the delivery stage (not yet built).
+/// One declarative transform step, applied by the delivery workers before sending (docs/delivery.md).
 public enum Transform: Sendable, Equatable {
     case set(path: String, value: String)
     case copy(from: String, to: String)

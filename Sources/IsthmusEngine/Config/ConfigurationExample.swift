@@ -56,7 +56,7 @@ channels:
         - not:
             path: PID-3.1
             exists: false
-    transform:                       # validated now; applied when delivery arrives (docs/configuration.md)
+    transform:                       # applied in order before each message is sent (docs/delivery.md)
       - set: { path: MSH-5, value: RIS }
       - copy: { from: PID-3.1, to: PID-2.1 }
       - map: { path: PV1-2, table: { I: IN, O: OUT }, default: OTHER }

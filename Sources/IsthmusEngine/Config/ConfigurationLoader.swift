@@ -256,7 +256,12 @@ final class ConfigurationReader {
         let kind = kinds[0]
         if kind == "drop-segments" {
             guard let s = m.string(kind) else { return nil }
-            if s.count != 3 || !s.allSatisfy({ $0.isUppercase || $0.isNumber }) { m.report(kind, "'\(s)' is not a segment ID (three letters or digits)") }
+            // A segment ID, or an ID prefix ending in `*` (`Z*`: every Z-segment).
+            let id = s.hasSuffix("*") ? String(s.dropLast()) : s
+            let validID = s.hasSuffix("*") ? (1 ... 2).contains(id.count) : id.count == 3
+            if !validID || !id.allSatisfy({ $0.isUppercase || $0.isNumber }) {
+                m.report(kind, "'\(s)' is not a segment ID (three letters or digits) or an ID prefix with '*' (Z*)")
+            }
             return .dropSegments(s)
         }
         guard let step = m.mapping(kind) else { return nil }

@@ -114,6 +114,17 @@ public final class Engine: Service, Sendable {
         for b in bound { logger.info("listening", metadata: ["kind": "\(b.kind.rawValue)", "listener": "\(b.name)", "port": "\(b.port)"]) }
         onListening(bound)
 
+        let delivery: DeliveryService
+        do {
+            delivery = try DeliveryService(configuration: config, store: store, logger: logger)
+        } catch {
+            for (_, s) in mllp { try? await s.close() }
+            for (_, s) in dicom { await s.shutdown(gracePeriod: .zero) }
+            try? await store.close()
+            throw error
+        }
+        let deliveryTask = Task { await delivery.run() }
+
         let duplicateWindow = config.duplicates.hl7Window
         let logger = self.logger
         let gracePeriod = self.gracePeriod
@@ -139,6 +150,9 @@ public final class Engine: Service, Sendable {
             }
             await group.waitForAll()
         }
+        // Deliveries in progress finish; what is still queued stays in the store for the next start.
+        deliveryTask.cancel()
+        await deliveryTask.value
         do {
             try await store.close()
         } catch {
