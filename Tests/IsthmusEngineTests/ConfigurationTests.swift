@@ -63,7 +63,7 @@ import Testing
             #expect(text.contains { $0.hasPrefix("bad.yaml:11:13: listeners.dicom[0].port: port 70000 is out of range") }, "\(text)")
             // cross references
             #expect(text.contains("bad.yaml:14:13: channels[0].source: no listener is named 'nowhere'"), "\(text)")
-            #expect(text.contains("bad.yaml:16:17: channels[0].destinations[0].mllp: no MLLP peer is named 'ghost'"), "\(text)")
+            #expect(text.contains("bad.yaml:16:15: channels[0].destinations[0].mllp: no MLLP peer is named 'ghost'"), "\(text)")
             #expect(text.contains { $0.hasPrefix("bad.yaml:18:12: retention.max-age: expected a duration") }, "\(text)")
             #expect(error.issues.count == 8, "\(text)")
         }

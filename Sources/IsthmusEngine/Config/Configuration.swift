@@ -9,7 +9,7 @@ public struct Configuration: Sendable, Equatable {
     public var dicomListeners: [DICOMListener] = []
     public var mllpPeers: [MLLPPeer] = []
     public var dicomPeers: [DICOMPeer] = []
-    public var channels: [Channel] = []
+    public var channels: [MessageChannel] = []
     public var retention = Retention()
     public var duplicates = DuplicateSettings()
 
@@ -104,7 +104,7 @@ public struct DICOMPeer: Sendable, Equatable {
 }
 
 /// A channel: messages from one listener, kept when its filter matches, transformed, queued for its destinations.
-public struct Channel: Sendable, Equatable {
+public struct MessageChannel: Sendable, Equatable {
     public var name: String
     /// The name of an MLLP or DICOM listener.
     public var source: String

@@ -169,10 +169,10 @@ final class ConfigurationReader {
 
     // MARK: Channels
 
-    private func channel(_ m: MappingReader) -> Channel? {
+    private func channel(_ m: MappingReader) -> MessageChannel? {
         let name = m.name()
         let source = m.string("source", required: true)
-        var c = Channel(name: name ?? "", source: source ?? "")
+        var c = MessageChannel(name: name ?? "", source: source ?? "")
         if let f = m.node("filter") { c.filter = filter(f, m.path + ".filter") }
         c.transforms = m.list("transform") { transform($0) }
         c.destinations = m.list("destinations") { destination($0, channel: name ?? "") }
