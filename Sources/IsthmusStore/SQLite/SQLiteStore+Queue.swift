@@ -87,7 +87,9 @@ extension SQLiteStore {
                 arguments: [destination])
             else { return nil }
             var entry = Self.entry(row)
-            guard entry.status == .pending, entry.nextAttemptAt <= now else { return nil }
+            // Compared as stored (Unix seconds), so an entry due exactly at `now` is due.
+            let due: Double = row["next_attempt_at"]
+            guard entry.status == .pending, due <= now.storeSeconds else { return nil }
             try db.execute(
                 sql: "UPDATE queue_entry SET status = 'in-flight', updated_at = ? WHERE id = ?", arguments: [now.storeSeconds, entry.id.rawValue])
             entry.status = .inFlight
