@@ -16,7 +16,9 @@ trap 'rm -rf "$TMP"' EXIT
 swift build -c release --scratch-path "$SCRATCH" --product isthmus-store-writer >&2
 BIN="$SCRATCH/release/isthmus-store-writer"
 
-mkdir -p "$TMP/on" "$TMP/off"
+mkdir -p "$TMP/on" "$TMP/many" "$TMP/off"
 "$BIN" bench "$TMP/on" "$WRITERS" "$COUNT"
+# Many connections (e.g. 64 MLLP senders): bigger batches, fewer fsyncs per message.
+"$BIN" bench "$TMP/many" 64 "$COUNT"
 # Without group commit every receive is its own fsync: a tenth of the messages is enough to see it.
 "$BIN" bench "$TMP/off" "$WRITERS" "$((COUNT / 10))" --no-group-commit

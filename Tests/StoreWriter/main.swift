@@ -6,9 +6,11 @@
 import Foundation
 import IsthmusStore
 
+let filler = [UInt8](repeating: UInt8(ascii: "x"), count: 4096)
+
 func message(_ control: String, size: Int) -> InboundMessage {
     var raw = Array("MSH|^~\\&|LAB|HOSP|ISTHMUS|HOSP|20260101120000||ADT^A01^ADT_A01|\(control)|P|2.5.1\rEVN||20260101120000\rPID|1||12345^^^HOSP^MR||DOE^JOHN\r".utf8)
-    if raw.count < size { raw += Array("NTE|1||\(String(repeating: "x", count: size - raw.count))\r".utf8) }
+    if raw.count + 8 < size { raw += Array("NTE|1||".utf8) + filler.prefix(size - raw.count - 8) + [0x0D] }
     return InboundMessage(raw: raw, channel: "bench", sender: "LAB|HOSP", controlID: control, messageType: "ADT^A01")
 }
 
