@@ -15,6 +15,8 @@ import Testing
         #expect(c.channels[0].transforms.count == 4)
         #expect(c.retention.maximumAge == .seconds(30 * 86400))
         #expect(c.retention.maximumSize == 50_000_000_000)
+        #expect(c.retention.journalMaximumSize == 2_000_000_000)
+        #expect(c.retention.interval == .seconds(3600))
         #expect(c.duplicates.hl7Window == .seconds(86400))
         #expect(c.duplicates.sopInstance == .ignore)
     }

@@ -112,13 +112,31 @@ import TestSupport
               Peers.need("DCMTK echoscu", Peers.available(Peers.echoscu)) else { return }
         let data = try Peers.temporaryDirectory("serve-dicom")
         let config = data + "/isthmus.yaml"
-        try "listeners:\n  dicom: [ { name: scp, ae-title: ISTHMUS, port: 0 } ]\n  mllp: [ { name: in, port: 0 } ]\nduplicates: { sop-instance: reject }\n"
-            .write(toFile: config, atomically: true, encoding: .utf8)
+        try """
+        listeners:
+          dicom: [ { name: scp, ae-title: ISTHMUS, port: 0, allowed-calling-aes: [CT01, ECHOSCU] } ]
+          mllp: [ { name: in, port: 0 } ]
+        peers:
+          dicom: [ { name: pacs, ae-title: PACS, host: 127.0.0.1, port: 104 } ]
+        channels:
+          - name: ct
+            source: scp
+            filter: { all: [ { tag: Modality, in: [CT] }, { calling-ae: true, equals: CT01 } ] }
+            destinations: [ { dicom: pacs } ]
+          - name: mr
+            source: scp
+            filter: { tag: "(0008,0060)", equals: MR }
+            destinations: [ { dicom: pacs } ]
+        duplicates: { sop-instance: reject }
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         let server = try await ServeProcess.start(data: data, ["--config", config])
         defer { server.kill() }
         let port = String(server.dicomPort)
         let echo = try await Task.detached { try Peers.run(Peers.echoscu, ["-aec", "ISTHMUS", "127.0.0.1", port], environment: Peers.dcmtkEnvironment) }.value
         #expect(echo.status == 0, "\(echo.stderr)")
+        // A calling AE not in allowed-calling-aes is rejected at association.
+        let stranger = try await Task.detached { try Peers.run(Peers.echoscu, ["-aet", "STRANGER", "-aec", "ISTHMUS", "127.0.0.1", port], environment: Peers.dcmtkEnvironment) }.value
+        #expect(stranger.status != 0)
         let sop = "1.2.826.0.1.3680043.10.1472.9.1.1.1"
         let file = data + "/ct.dcm"
         try Self.writeInstance(file, sop: sop)
@@ -140,6 +158,13 @@ import TestSupport
         let record = try #require(try await store.instance(sopInstanceUID: sop))
         #expect(record.path == "1.2.826.0.1.3680043.10.1472.9.1/1.2.826.0.1.3680043.10.1472.9.1.1/\(sop).dcm")
         #expect(record.callingAE == "CT01" && record.modality == "CT" && record.patientID == "P100")
+        // The CT channel's filter kept it: one journal entry with its queue entry, indexed in the same transaction.
+        let journal = try await store.listMessages(limit: 0)
+        #expect(journal.count == 1)
+        if let m = journal.first {
+            #expect(m.kind == .dicom && m.channel == "ct")
+            #expect(try await store.message(m.id)?.entries.map(\.destination) == ["ct/pacs"])
+        }
         try await store.close()
     }
 
@@ -178,6 +203,28 @@ import TestSupport
         let journaled = Set(try await store.listMessages(limit: 0).map(\.controlID))
         let missing = acked.values.filter { !journaled.contains($0) }
         #expect(missing.isEmpty, "acknowledged but not journaled: \(missing.prefix(10))")
+        try await store.close()
+    }
+
+    /// retention.max-age prunes at start: messages from a previous run that are older are gone.
+    @Test func retentionPrunesAtStart() async throws {
+        guard haveIsthmus() else { return }
+        let data = try Peers.temporaryDirectory("serve-retention")
+        let first = try await ServeProcess.start(data: data)
+        let c = client(first.mllpPort)
+        for id in ["R1", "R2"] { #expect(try await c.send(try Message(Self.hl7(id))).code == "AA") }
+        await c.close()
+        #expect(first.terminate() == 0)
+        try await Task.sleep(for: .seconds(2))
+        let config = data + "/isthmus.yaml"
+        try "listeners: { mllp: [ { name: in, port: 0 } ], dicom: [ { name: scp, ae-title: ISTHMUS, port: 0 } ] }\nretention: { max-age: 1s, interval: 1h }\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let second = try await ServeProcess.start(data: data, ["--config", config])
+        let deadline = Date().addingTimeInterval(20)
+        while !second.stdout.contains("pruned") && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(second.stdout.contains("messages=2"), "\(second.stdout)")
+        #expect(second.terminate() == 0)
+        let store = try SQLiteStore(path: data + "/isthmus.sqlite", contentDirectory: data + "/content")
+        #expect(try await store.listMessages(limit: 0).isEmpty)
         try await store.close()
     }
 

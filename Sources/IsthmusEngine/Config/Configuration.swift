@@ -174,13 +174,21 @@ public struct Destination: Sendable, Equatable {
     }
 }
 
-/// Pruning of delivered messages and stored content.
+/// Pruning of journal entries and stored instances, run by the engine at start and then every `interval`
+/// (never an entry with a delivery still pending).
 public struct Retention: Sendable, Equatable {
-    /// Messages older than this are pruned (nil: kept).
+    /// Journal entries and DICOM instances older than this are pruned (nil: kept).
     public var maximumAge: Duration?
-    /// The store and content folder are pruned, oldest first, above this many bytes (nil: no limit).
+    /// The content folder (DICOM instances) is pruned, oldest first, above this many bytes (nil: no limit).
     public var maximumSize: Int64?
+    /// The HL7 journal is pruned, oldest first, above this many bytes of messages (nil: no limit).
+    public var journalMaximumSize: Int64?
+    /// How often pruning runs.
+    public var interval: Duration = .seconds(3600)
     public init() {}
+
+    /// Whether any limit is set.
+    public var isEnabled: Bool { maximumAge != nil || maximumSize != nil || journalMaximumSize != nil }
 }
 
 /// What a repeated SOP Instance UID does.

@@ -96,6 +96,8 @@ final class ConfigurationReader {
         if let r = top.mapping("retention") {
             c.retention.maximumAge = r.duration("max-age")
             c.retention.maximumSize = r.size("max-size")
+            c.retention.journalMaximumSize = r.size("journal-max-size")
+            if let i = r.duration("interval") { c.retention.interval = i }
             r.finish()
         }
         if let d = top.mapping("duplicates") {
