@@ -39,8 +39,8 @@ import TestSupport
             }
         }
         var restarts = 0
-        for round in 1 ... 3 {
-            let target = acked.count + 150
+        for round in 1 ... Self.kills {
+            let target = acked.count + 300
             let deadline = Date().addingTimeInterval(60)
             while acked.count < target && Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
             #expect(acked.count >= target, "round \(round): the server stopped acknowledging")
@@ -54,15 +54,17 @@ import TestSupport
         stop.set(true)
         await senders.value
         #expect(server.terminate() == 0)
-        #expect(restarts == 3)
+        #expect(restarts == Self.kills)
 
         let store = try SQLiteStore(path: data + "/isthmus.sqlite", contentDirectory: data + "/content")
         let journaled = Set(try await store.listMessages(limit: 0).map(\.controlID))
         let missing = acked.values.filter { !journaled.contains($0) }
         #expect(missing.isEmpty, "\(missing.count) of \(acked.count) acknowledged messages lost: \(missing.prefix(10))")
-        #expect(acked.count >= 550)
+        #expect(acked.count >= Self.kills * 300 + 100)
         try await store.close()
     }
+
+    static let kills = 5
 
     static let oneAttempt: MLLPClient.Configuration = {
         var c = MLLPClient.Configuration()
