@@ -77,6 +77,8 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HL7Tests", dependencies: ["HL7"], resources: [.copy("Fixtures")]),
+        // A child process for the store's kill -9 test and its benchmark (Scripts/bench-store.sh).
+        .executableTarget(name: "isthmus-store-writer", dependencies: ["IsthmusStore"], path: "Tests/StoreWriter"),
         .testTarget(name: "IsthmusStoreTests", dependencies: ["IsthmusStore", "DICOM", "HL7", "TestSupport"]),
         .testTarget(
             name: "IsthmusEngineTests",

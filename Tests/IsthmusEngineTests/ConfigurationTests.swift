@@ -15,6 +15,8 @@ import Testing
         #expect(c.channels[0].transforms.count == 4)
         #expect(c.retention.maximumAge == .seconds(30 * 86400))
         #expect(c.retention.maximumSize == 50_000_000_000)
+        #expect(c.retention.journalMaximumSize == 2_000_000_000)
+        #expect(c.retention.interval == .seconds(3600))
         #expect(c.duplicates.hl7Window == .seconds(86400))
         #expect(c.duplicates.sopInstance == .ignore)
     }
@@ -63,7 +65,7 @@ import Testing
             #expect(text.contains { $0.hasPrefix("bad.yaml:11:13: listeners.dicom[0].port: port 70000 is out of range") }, "\(text)")
             // cross references
             #expect(text.contains("bad.yaml:14:13: channels[0].source: no listener is named 'nowhere'"), "\(text)")
-            #expect(text.contains("bad.yaml:16:17: channels[0].destinations[0].mllp: no MLLP peer is named 'ghost'"), "\(text)")
+            #expect(text.contains("bad.yaml:16:15: channels[0].destinations[0].mllp: no MLLP peer is named 'ghost'"), "\(text)")
             #expect(text.contains { $0.hasPrefix("bad.yaml:18:12: retention.max-age: expected a duration") }, "\(text)")
             #expect(error.issues.count == 8, "\(text)")
         }

@@ -112,22 +112,40 @@ import TestSupport
               Peers.need("DCMTK echoscu", Peers.available(Peers.echoscu)) else { return }
         let data = try Peers.temporaryDirectory("serve-dicom")
         let config = data + "/isthmus.yaml"
-        try "listeners:\n  dicom: [ { name: scp, ae-title: ISTHMUS, port: 0 } ]\n  mllp: [ { name: in, port: 0 } ]\nduplicates: { sop-instance: reject }\n"
-            .write(toFile: config, atomically: true, encoding: .utf8)
+        try """
+        listeners:
+          dicom: [ { name: scp, ae-title: ISTHMUS, port: 0, allowed-calling-aes: [CT01, ECHOSCU] } ]
+          mllp: [ { name: in, port: 0 } ]
+        peers:
+          dicom: [ { name: pacs, ae-title: PACS, host: 127.0.0.1, port: 104 } ]
+        channels:
+          - name: ct
+            source: scp
+            filter: { all: [ { tag: Modality, in: [CT] }, { calling-ae: true, equals: CT01 } ] }
+            destinations: [ { dicom: pacs } ]
+          - name: mr
+            source: scp
+            filter: { tag: "(0008,0060)", equals: MR }
+            destinations: [ { dicom: pacs } ]
+        duplicates: { sop-instance: reject }
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         let server = try await ServeProcess.start(data: data, ["--config", config])
         defer { server.kill() }
         let port = String(server.dicomPort)
         let echo = try await Task.detached { try Peers.run(Peers.echoscu, ["-aec", "ISTHMUS", "127.0.0.1", port], environment: Peers.dcmtkEnvironment) }.value
         #expect(echo.status == 0, "\(echo.stderr)")
+        // A calling AE not in allowed-calling-aes is rejected at association.
+        let stranger = try await Task.detached { try Peers.run(Peers.echoscu, ["-aet", "STRANGER", "-aec", "ISTHMUS", "127.0.0.1", port], environment: Peers.dcmtkEnvironment) }.value
+        #expect(stranger.status != 0)
         let sop = "1.2.826.0.1.3680043.10.1472.9.1.1.1"
         let file = data + "/ct.dcm"
         try Self.writeInstance(file, sop: sop)
         let stored = try await Task.detached { try Peers.run(Peers.storescu, ["-aet", "CT01", "-aec", "ISTHMUS", "127.0.0.1", port, file], environment: Peers.dcmtkEnvironment) }.value
         #expect(stored.status == 0, "\(stored.stderr)")
         // The same SOP Instance again, under the reject policy: a failure status (storescu reports it).
-        let again = try await Task.detached { try Peers.run(Peers.storescu, ["-aet", "CT01", "-aec", "ISTHMUS", "127.0.0.1", port, file], environment: Peers.dcmtkEnvironment) }.value
-        #expect((again.stdout + Data(again.stderr.utf8)).count > 0)
-        #expect(again.stderr.contains("0111") || again.text.contains("0111"), "\(again.stderr)")
+        let again = try await Task.detached { try Peers.run(Peers.storescu, ["-v", "-aet", "CT01", "-aec", "ISTHMUS", "127.0.0.1", port, file], environment: Peers.dcmtkEnvironment) }.value
+        // (DCMTK prints 0111H Duplicate SOP Instance, a PS3.7 Annex C status, as "Unknown Status: 0x111".)
+        #expect((again.text + again.stderr).contains("Status: 0x111"), "\(again.text)\(again.stderr)")
         #expect(server.terminate() == 0, "\(server.stdout)")
 
         let path = data + "/content/1.2.826.0.1.3680043.10.1472.9.1/1.2.826.0.1.3680043.10.1472.9.1.1/\(sop).dcm"
@@ -140,6 +158,13 @@ import TestSupport
         let record = try #require(try await store.instance(sopInstanceUID: sop))
         #expect(record.path == "1.2.826.0.1.3680043.10.1472.9.1/1.2.826.0.1.3680043.10.1472.9.1.1/\(sop).dcm")
         #expect(record.callingAE == "CT01" && record.modality == "CT" && record.patientID == "P100")
+        // The CT channel's filter kept it: one journal entry with its queue entry, indexed in the same transaction.
+        let journal = try await store.listMessages(limit: 0)
+        #expect(journal.count == 1)
+        if let m = journal.first {
+            #expect(m.kind == .dicom && m.channel == "ct")
+            #expect(try await store.message(m.id)?.entries.map(\.destination) == ["ct/pacs"])
+        }
         try await store.close()
     }
 
@@ -179,6 +204,42 @@ import TestSupport
         let missing = acked.values.filter { !journaled.contains($0) }
         #expect(missing.isEmpty, "acknowledged but not journaled: \(missing.prefix(10))")
         try await store.close()
+    }
+
+    /// retention.max-age prunes at start: messages from a previous run that are older are gone.
+    @Test func retentionPrunesAtStart() async throws {
+        guard haveIsthmus() else { return }
+        let data = try Peers.temporaryDirectory("serve-retention")
+        let first = try await ServeProcess.start(data: data)
+        let c = client(first.mllpPort)
+        for id in ["R1", "R2"] { #expect(try await c.send(try Message(Self.hl7(id))).code == "AA") }
+        await c.close()
+        #expect(first.terminate() == 0)
+        try await Task.sleep(for: .seconds(2))
+        let config = data + "/isthmus.yaml"
+        try "listeners: { mllp: [ { name: in, port: 0 } ], dicom: [ { name: scp, ae-title: ISTHMUS, port: 0 } ] }\nretention: { max-age: 1s, interval: 1h }\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let second = try await ServeProcess.start(data: data, ["--config", config])
+        let deadline = Date().addingTimeInterval(20)
+        while !second.stdout.contains("pruned") && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(second.stdout.contains("messages=2"), "\(second.stdout)")
+        #expect(second.terminate() == 0)
+        let store = try SQLiteStore(path: data + "/isthmus.sqlite", contentDirectory: data + "/content")
+        #expect(try await store.listMessages(limit: 0).isEmpty)
+        try await store.close()
+    }
+
+    /// A port already in use: exit 1 with the listener named, nothing left running.
+    @Test func portInUseFailsToStart() async throws {
+        guard haveIsthmus() else { return }
+        let data = try Peers.temporaryDirectory("serve-busy")
+        let first = try await ServeProcess.start(data: data + "/a")
+        defer { first.kill() }
+        let second = try await Task.detached {
+            try Peers.run(isthmusExecutable, ["serve", "--data", data + "/b", "--host", "127.0.0.1", "--mllp-port", String(first.mllpPort), "--dicom-port", "0"])
+        }.value
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("listener mllp: cannot listen on 127.0.0.1:\(first.mllpPort)"), "\(second.stderr)")
+        #expect(first.terminate() == 0)
     }
 
     @Test func configCheckAndExample() async throws {

@@ -9,7 +9,7 @@ public struct Configuration: Sendable, Equatable {
     public var dicomListeners: [DICOMListener] = []
     public var mllpPeers: [MLLPPeer] = []
     public var dicomPeers: [DICOMPeer] = []
-    public var channels: [Channel] = []
+    public var channels: [MessageChannel] = []
     public var retention = Retention()
     public var duplicates = DuplicateSettings()
 
@@ -104,7 +104,7 @@ public struct DICOMPeer: Sendable, Equatable {
 }
 
 /// A channel: messages from one listener, kept when its filter matches, transformed, queued for its destinations.
-public struct Channel: Sendable, Equatable {
+public struct MessageChannel: Sendable, Equatable {
     public var name: String
     /// The name of an MLLP or DICOM listener.
     public var source: String
@@ -174,13 +174,21 @@ public struct Destination: Sendable, Equatable {
     }
 }
 
-/// Pruning of delivered messages and stored content.
+/// Pruning of journal entries and stored instances, run by the engine at start and then every `interval`
+/// (never an entry with a delivery still pending).
 public struct Retention: Sendable, Equatable {
-    /// Messages older than this are pruned (nil: kept).
+    /// Journal entries and DICOM instances older than this are pruned (nil: kept).
     public var maximumAge: Duration?
-    /// The store and content folder are pruned, oldest first, above this many bytes (nil: no limit).
+    /// The content folder (DICOM instances) is pruned, oldest first, above this many bytes (nil: no limit).
     public var maximumSize: Int64?
+    /// The HL7 journal is pruned, oldest first, above this many bytes of messages (nil: no limit).
+    public var journalMaximumSize: Int64?
+    /// How often pruning runs.
+    public var interval: Duration = .seconds(3600)
     public init() {}
+
+    /// Whether any limit is set.
+    public var isEnabled: Bool { maximumAge != nil || maximumSize != nil || journalMaximumSize != nil }
 }
 
 /// What a repeated SOP Instance UID does.

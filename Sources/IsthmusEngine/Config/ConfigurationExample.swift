@@ -84,9 +84,11 @@ channels:
     destinations:
       - dicom: pacs
 
-retention:
-  max-age: 30d                       # journal entries older than this are pruned
-  max-size: 50GB                     # store + content above this are pruned, oldest first
+retention:                           # pruning runs at start and every interval; pending deliveries are kept
+  max-age: 30d                       # journal entries and DICOM instances older than this are pruned
+  max-size: 50GB                     # the content folder (DICOM instances) above this: oldest first
+  journal-max-size: 2GB              # the HL7 journal above this: oldest first
+  interval: 1h
 
 duplicates:
   hl7-window: 24h                    # same sender (MSH-3/MSH-4) and MSH-10 within this: ACKed, not enqueued again

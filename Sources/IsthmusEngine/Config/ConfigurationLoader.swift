@@ -96,6 +96,8 @@ final class ConfigurationReader {
         if let r = top.mapping("retention") {
             c.retention.maximumAge = r.duration("max-age")
             c.retention.maximumSize = r.size("max-size")
+            c.retention.journalMaximumSize = r.size("journal-max-size")
+            if let i = r.duration("interval") { c.retention.interval = i }
             r.finish()
         }
         if let d = top.mapping("duplicates") {
@@ -169,10 +171,10 @@ final class ConfigurationReader {
 
     // MARK: Channels
 
-    private func channel(_ m: MappingReader) -> Channel? {
+    private func channel(_ m: MappingReader) -> MessageChannel? {
         let name = m.name()
         let source = m.string("source", required: true)
-        var c = Channel(name: name ?? "", source: source ?? "")
+        var c = MessageChannel(name: name ?? "", source: source ?? "")
         if let f = m.node("filter") { c.filter = filter(f, m.path + ".filter") }
         c.transforms = m.list("transform") { transform($0) }
         c.destinations = m.list("destinations") { destination($0, channel: name ?? "") }

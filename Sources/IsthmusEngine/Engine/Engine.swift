@@ -141,8 +141,12 @@ public final class Engine: Service, Sendable {
                     }
                 }
             }
+            let retention = config.retention
+            let pruner = retention.isEnabled ? Task { await Self.pruneLoop(store, retention, logger) } : nil
             // Until SIGTERM/SIGINT (or cancellation), then drain.
             try? await gracefulShutdown()
+            pruner?.cancel()
+            await pruner?.value
             logger.info("stopping: no new connections; finishing in-flight messages and associations")
             await withTaskGroup(of: Void.self) { stopping in
                 for (_, s) in mllp { stopping.addTask { await s.shutdown(gracePeriod: gracePeriod) } }
@@ -160,5 +164,21 @@ public final class Engine: Service, Sendable {
         }
         let frames = mllp.reduce(0) { $0 + $1.1.statistics.frames }
         logger.info("stopped", metadata: ["mllpMessages": "\(frames)"])
+    }
+
+    /// Prunes at start, then every `retention.interval`, until cancelled.
+    static func pruneLoop(_ store: any Store, _ retention: Retention, _ logger: Logger) async {
+        let policy = RetentionPolicy(messageMaxAge: retention.maximumAge, messageMaxBytes: retention.journalMaximumSize,
+                                     instanceMaxAge: retention.maximumAge, instanceMaxBytes: retention.maximumSize)
+        while !Task.isCancelled {
+            do {
+                let r = try await store.prune(policy, now: Date())
+                logger.info("pruned", metadata: ["messages": "\(r.messagesDeleted)", "instances": "\(r.instancesDeleted)",
+                                                 "files": "\(r.filesDeleted)", "bytesFreed": "\(r.bytesFreed)"])
+            } catch {
+                logger.error("pruning failed: \(error)")
+            }
+            try? await Task.sleep(for: retention.interval)
+        }
     }
 }

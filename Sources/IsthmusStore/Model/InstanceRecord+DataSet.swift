@@ -7,6 +7,7 @@ import Foundation
 public struct InstanceIndexError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The required attribute that is missing or empty.
     public let missing: Tag
+    public init(missing: Tag) { self.missing = missing }
     public var description: String {
         "cannot index the instance: required attribute \(missing) (\(missing.keyword ?? "?")) is missing or empty"
     }

@@ -30,7 +30,7 @@ extension SQLiteStore {
             i.instanceNumber, i.transferSyntaxUID, i.size, i.callingAE, i.receivedAt.storeSeconds, message,
         ]
         let placeholders = Array(repeating: "?", count: values.count).joined(separator: ", ")
-        try db.execute(
+        try db.run(
             sql: "INSERT INTO instance (\(instanceColumns.joined(separator: ", "))) VALUES (\(placeholders))",
             arguments: StatementArguments(values))
     }
@@ -46,14 +46,14 @@ extension SQLiteStore {
             "seriesInstanceUID": instance.seriesInstanceUID, "transferSyntaxUID": instance.transferSyntaxUID,
         ])
         let (outcome, redundant): (IndexOutcome, String?) = try await write { db in
-            let existing = try Row.fetchOne(db, sql: "SELECT path FROM instance WHERE sop_instance_uid = ?", arguments: [instance.sopInstanceUID])
+            let existing = try db.row(sql: "SELECT path FROM instance WHERE sop_instance_uid = ?", arguments: [instance.sopInstanceUID])
             let existingPath: String? = existing?["path"]
             let redundantNew = existingPath.flatMap { $0 == instance.path ? nil : instance.path }
             switch (existingPath, policy) {
             case (let path?, .ignore): return (.ignored(existingPath: path), redundantNew)
             case (let path?, .reject): return (.rejected(existingPath: path), redundantNew)
             case (let path?, .replace):
-                try db.execute(sql: "DELETE FROM instance WHERE sop_instance_uid = ?", arguments: [instance.sopInstanceUID])
+                try db.run(sql: "DELETE FROM instance WHERE sop_instance_uid = ?", arguments: [instance.sopInstanceUID])
                 let message = try Self.instanceMessage(db, instance, channel: channel, deliveries: deliveries, metadata: metadata)
                 try Self.insertInstance(db, instance, message: message)
                 return (.replaced(previousPath: path, message: message.map { MessageID($0) }), path == instance.path ? nil : path)
@@ -74,13 +74,13 @@ extension SQLiteStore {
             kind: .dicom, raw: [], channel: channel ?? "dicom", sender: i.callingAE ?? "", controlID: i.sopInstanceUID,
             messageType: i.sopClassUID, receivedAt: i.receivedAt)
         let id = try insertMessage(db, message, metadata: metadata, deliveries: deliveries, events: [])
-        try db.execute(sql: "UPDATE message SET size = size + ? WHERE id = ?", arguments: [i.size, id])
+        try db.run(sql: "UPDATE message SET size = size + ? WHERE id = ?", arguments: [i.size, id])
         return id
     }
 
     public func instance(sopInstanceUID: String) async throws -> InstanceRecord? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM instance WHERE sop_instance_uid = ?", arguments: [sopInstanceUID]).map(Self.instance)
+            try db.row(sql: "SELECT * FROM instance WHERE sop_instance_uid = ?", arguments: [sopInstanceUID]).map(Self.instance)
         }
     }
 

@@ -8,8 +8,8 @@ extension SQLiteStore {
         return try await write { db in
             if window > .zero, !message.controlID.isEmpty {
                 let since = message.receivedAt.storeSeconds - window.seconds
-                if let original = try Int64.fetchOne(
-                    db, sql: "SELECT id FROM message WHERE sender = ? AND control_id = ? AND received_at >= ? ORDER BY id LIMIT 1",
+                if let original = try db.one(Int64.self,
+                    sql: "SELECT id FROM message WHERE sender = ? AND control_id = ? AND received_at >= ? ORDER BY id LIMIT 1",
                     arguments: [message.sender, message.controlID, since])
                 {
                     try Self.insertChange(db, original, StateChange(.duplicate, at: message.receivedAt, reason: "repeated control ID from \(message.channel)"))
@@ -25,7 +25,7 @@ extension SQLiteStore {
     static func insertMessage(_ db: Database, _ message: InboundMessage, metadata: String, deliveries: [Delivery], events: [StateChange]) throws -> Int64 {
         let status: MessageStatus = deliveries.isEmpty ? (events.last(where: { $0.state != .duplicate })?.state ?? .received) : .queued
         let size = message.raw.count + deliveries.reduce(0) { $0 + ($1.payload?.count ?? 0) }
-        try db.execute(
+        try db.run(
             sql: """
                 INSERT INTO message (kind, channel, sender, control_id, message_type, received_at, status, raw, size, metadata)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -42,7 +42,7 @@ extension SQLiteStore {
     }
 
     static func insertChange(_ db: Database, _ id: Int64, _ change: StateChange) throws {
-        try db.execute(
+        try db.run(
             sql: "INSERT INTO state_change (message_id, state, at, destination, reason) VALUES (?, ?, ?, ?, ?)",
             arguments: [id, change.state.rawValue, change.at.storeSeconds, change.destination, change.reason])
     }
@@ -50,8 +50,8 @@ extension SQLiteStore {
     /// The message's status from its queue entries (or, without any, its last state change).
     static func refreshStatus(_ db: Database, _ id: Int64) throws {
         var counts: [String: (count: Int, failed: Int)] = [:]
-        for row in try Row.fetchAll(
-            db, sql: "SELECT status, count(*) AS n, sum(attempts > 0) AS failed FROM queue_entry WHERE message_id = ? GROUP BY status",
+        for row in try db.rows(
+            sql: "SELECT status, count(*) AS n, sum(attempts > 0) AS failed FROM queue_entry WHERE message_id = ? GROUP BY status",
             arguments: [id])
         {
             counts[row["status"]] = (row["n"], row["failed"] ?? 0)
@@ -65,15 +65,15 @@ extension SQLiteStore {
         } else if counts[QueueStatus.sent.rawValue] != nil {
             status = .sent
         } else {
-            let last = try String.fetchOne(
-                db, sql: "SELECT state FROM state_change WHERE message_id = ? AND state <> 'duplicate' ORDER BY id DESC LIMIT 1", arguments: [id])
+            let last = try db.one(String.self,
+                sql: "SELECT state FROM state_change WHERE message_id = ? AND state <> 'duplicate' ORDER BY id DESC LIMIT 1", arguments: [id])
             status = last.flatMap(MessageStatus.init(rawValue:)) ?? .received
         }
-        try db.execute(sql: "UPDATE message SET status = ? WHERE id = ?", arguments: [status.rawValue, id])
+        try db.run(sql: "UPDATE message SET status = ? WHERE id = ?", arguments: [status.rawValue, id])
     }
 
     static func requireMessage(_ db: Database, _ id: Int64) throws {
-        guard try Bool.fetchOne(db, sql: "SELECT 1 FROM message WHERE id = ?", arguments: [id]) != nil else {
+        guard try db.one(Bool.self,sql: "SELECT 1 FROM message WHERE id = ?", arguments: [id]) != nil else {
             throw StoreError(.notFound, "no message \(id)")
         }
     }
@@ -88,14 +88,14 @@ extension SQLiteStore {
 
     public func message(_ id: MessageID) async throws -> StoredMessage? {
         try await read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM message WHERE id = ?", arguments: [id.rawValue]) else { return nil }
-            let history = try Row.fetchAll(db, sql: "SELECT * FROM state_change WHERE message_id = ? ORDER BY id", arguments: [id.rawValue]).map {
+            guard let row = try db.row(sql: "SELECT * FROM message WHERE id = ?", arguments: [id.rawValue]) else { return nil }
+            let history = try db.rows(sql: "SELECT * FROM state_change WHERE message_id = ? ORDER BY id", arguments: [id.rawValue]).map {
                 StateChange(
                     MessageStatus(rawValue: $0["state"]) ?? .error, at: Date(storeSeconds: $0["at"]), destination: $0["destination"],
                     reason: $0["reason"])
             }
-            let entries = try Row.fetchAll(
-                db, sql: "SELECT \(Self.entryColumns) FROM queue_entry WHERE message_id = ? ORDER BY id", arguments: [id.rawValue]
+            let entries = try db.rows(
+                sql: "SELECT \(Self.entryColumns) FROM queue_entry WHERE message_id = ? ORDER BY id", arguments: [id.rawValue]
             ).map(Self.entry)
             let raw: Data = row["raw"]
             return StoredMessage(

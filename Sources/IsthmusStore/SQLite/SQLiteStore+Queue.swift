@@ -18,7 +18,7 @@ extension SQLiteStore {
 
     /// The next position at the tail of the queues (one sequence across destinations).
     static func nextSeq(_ db: Database) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT IFNULL(MAX(seq), 0) + 1 FROM queue_entry") ?? 1
+        try db.one(Int64.self,sql: "SELECT IFNULL(MAX(seq), 0) + 1 FROM queue_entry") ?? 1
     }
 
     @discardableResult
@@ -26,7 +26,7 @@ extension SQLiteStore {
         var ids: [QueueEntryID] = []
         var seq = try nextSeq(db)
         for d in deliveries {
-            try db.execute(
+            try db.run(
                 sql: """
                     INSERT INTO queue_entry (message_id, destination, seq, status, attempts, next_attempt_at, created_at, updated_at, payload)
                     VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?)
@@ -41,7 +41,7 @@ extension SQLiteStore {
 
     /// The entry's message id and status; throws `.notFound` if there is no such entry.
     static func entryState(_ db: Database, _ entry: QueueEntryID) throws -> (message: Int64, destination: String, status: QueueStatus) {
-        guard let row = try Row.fetchOne(db, sql: "SELECT message_id, destination, status FROM queue_entry WHERE id = ?", arguments: [entry.rawValue])
+        guard let row = try db.row(sql: "SELECT message_id, destination, status FROM queue_entry WHERE id = ?", arguments: [entry.rawValue])
         else { throw StoreError(.notFound, "no queue entry \(entry)") }
         return (row["message_id"], row["destination"], QueueStatus(rawValue: row["status"]) ?? .pending)
     }
@@ -54,7 +54,7 @@ extension SQLiteStore {
             if let event { try Self.insertChange(db, id.rawValue, event) }
             let ids = try Self.insertEntries(db, id.rawValue, deliveries, at: now)
             let added = deliveries.reduce(0) { $0 + ($1.payload?.count ?? 0) }
-            if added > 0 { try db.execute(sql: "UPDATE message SET size = size + ? WHERE id = ?", arguments: [added, id.rawValue]) }
+            if added > 0 { try db.run(sql: "UPDATE message SET size = size + ? WHERE id = ?", arguments: [added, id.rawValue]) }
             try Self.refreshStatus(db, id.rawValue)
             return ids
         }
@@ -70,7 +70,7 @@ extension SQLiteStore {
             let now = Date()
             try Self.insertChange(db, id.rawValue, StateChange(.resent, at: now, destination: destination))
             let ids = try Self.insertEntries(db, id.rawValue, [Delivery(destination: destination, payload: payload.map { [UInt8]($0) })], at: now)
-            if let payload { try db.execute(sql: "UPDATE message SET size = size + ? WHERE id = ?", arguments: [payload.count, id.rawValue]) }
+            if let payload { try db.run(sql: "UPDATE message SET size = size + ? WHERE id = ?", arguments: [payload.count, id.rawValue]) }
             try Self.refreshStatus(db, id.rawValue)
             return ids[0]
         }
@@ -78,8 +78,7 @@ extension SQLiteStore {
 
     public func claimNext(destination: String, now: Date) async throws -> ClaimedEntry? {
         try await write { db in
-            guard let row = try Row.fetchOne(
-                db,
+            guard let row = try db.row(
                 sql: """
                     SELECT \(Self.entryColumns), payload FROM queue_entry
                     WHERE destination = ? AND status IN ('pending', 'in-flight') ORDER BY seq LIMIT 1
@@ -87,12 +86,14 @@ extension SQLiteStore {
                 arguments: [destination])
             else { return nil }
             var entry = Self.entry(row)
-            guard entry.status == .pending, entry.nextAttemptAt <= now else { return nil }
-            try db.execute(
+            // Compared as stored (Unix seconds), so an entry due exactly at `now` is due.
+            let due: Double = row["next_attempt_at"]
+            guard entry.status == .pending, due <= now.storeSeconds else { return nil }
+            try db.run(
                 sql: "UPDATE queue_entry SET status = 'in-flight', updated_at = ? WHERE id = ?", arguments: [now.storeSeconds, entry.id.rawValue])
             entry.status = .inFlight
             entry.updatedAt = now
-            guard let message = try Row.fetchOne(db, sql: "SELECT kind, raw, metadata FROM message WHERE id = ?", arguments: [entry.messageID.rawValue])
+            guard let message = try db.row(sql: "SELECT kind, raw, metadata FROM message WHERE id = ?", arguments: [entry.messageID.rawValue])
             else { throw StoreError(.notFound, "queue entry \(entry.id) has no message") }
             let payload: Data = row["payload"] ?? message["raw"]
             return ClaimedEntry(
@@ -102,8 +103,7 @@ extension SQLiteStore {
 
     public func nextAttempt(destination: String) async throws -> Date? {
         try await read { db in
-            guard let row = try Row.fetchOne(
-                db,
+            guard let row = try db.row(
                 sql: "SELECT status, next_attempt_at FROM queue_entry WHERE destination = ? AND status IN ('pending', 'in-flight') ORDER BY seq LIMIT 1",
                 arguments: [destination])
             else { return nil }
@@ -124,7 +124,7 @@ extension SQLiteStore {
             guard state.status == .inFlight || state.status == .pending else {
                 throw StoreError(.invalidState, "queue entry \(entry) is \(state.status.rawValue), not in flight")
             }
-            try db.execute(
+            try db.run(
                 sql: "UPDATE queue_entry SET status = 'sent', sent_at = ?, updated_at = ?, response = ? WHERE id = ?",
                 arguments: [at.storeSeconds, at.storeSeconds, response, entry.rawValue])
             try Self.insertChange(db, state.message, StateChange(.sent, at: at, destination: state.destination, reason: response))
@@ -140,7 +140,7 @@ extension SQLiteStore {
                 throw StoreError(.invalidState, "queue entry \(entry) is \(state.status.rawValue), not in flight")
             }
             let now = Date()
-            try db.execute(
+            try db.run(
                 sql: """
                     UPDATE queue_entry SET status = 'pending', attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ?
                     WHERE id = ?
@@ -148,7 +148,7 @@ extension SQLiteStore {
                 arguments: [retryAt.storeSeconds, error, now.storeSeconds, entry.rawValue])
             try Self.insertChange(db, state.message, StateChange(.error, at: now, destination: state.destination, reason: error))
             try Self.refreshStatus(db, state.message)
-            return try Int.fetchOne(db, sql: "SELECT attempts FROM queue_entry WHERE id = ?", arguments: [entry.rawValue]) ?? 0
+            return try db.one(Int.self,sql: "SELECT attempts FROM queue_entry WHERE id = ?", arguments: [entry.rawValue]) ?? 0
         }
     }
 
@@ -159,7 +159,7 @@ extension SQLiteStore {
                 throw StoreError(.invalidState, "queue entry \(entry) is \(state.status.rawValue), not in the queue")
             }
             let now = Date()
-            try db.execute(
+            try db.run(
                 sql: "UPDATE queue_entry SET status = 'dead-lettered', last_error = ?, updated_at = ? WHERE id = ?",
                 arguments: [reason, now.storeSeconds, entry.rawValue])
             try Self.insertChange(db, state.message, StateChange(.deadLettered, at: now, destination: state.destination, reason: reason))
@@ -188,7 +188,7 @@ extension SQLiteStore {
                 throw StoreError(.invalidState, "queue entry \(entry) is \(state.status.rawValue), not dead-lettered")
             }
             let now = Date()
-            try db.execute(
+            try db.run(
                 sql: """
                     UPDATE queue_entry SET status = 'pending', attempts = 0, seq = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?
                     """,
@@ -200,7 +200,7 @@ extension SQLiteStore {
 
     public func queueEntry(_ entry: QueueEntryID) async throws -> QueueEntry? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.entryColumns) FROM queue_entry WHERE id = ?", arguments: [entry.rawValue]).map(Self.entry)
+            try db.row(sql: "SELECT \(Self.entryColumns) FROM queue_entry WHERE id = ?", arguments: [entry.rawValue]).map(Self.entry)
         }
     }
 }

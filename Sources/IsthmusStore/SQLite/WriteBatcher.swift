@@ -55,6 +55,9 @@ actor WriteBatcher {
 
     private func drain() async {
         while !pending.isEmpty {
+            // Let callers just resumed by the previous commit submit their next write first, so
+            // they join this batch instead of waiting for the one after it.
+            await Task.yield()
             let count = min(pending.count, maxBatch)
             let batch = Array(pending.prefix(count))
             pending.removeFirst(count)
