@@ -62,7 +62,10 @@ let package = Package(
         .testTarget(name: "HL7Tests", dependencies: ["HL7"], resources: [.copy("Fixtures")]),
         // A child process for the store's kill -9 test and its benchmark (Scripts/bench-store.sh).
         .executableTarget(name: "isthmus-store-writer", dependencies: ["IsthmusStore"], path: "Tests/StoreWriter"),
-        .testTarget(name: "IsthmusStoreTests", dependencies: ["IsthmusStore", "DICOM", "HL7", "TestSupport"]),
+        .testTarget(
+            name: "IsthmusStoreTests",
+            dependencies: ["IsthmusStore", "DICOM", "HL7", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "DICOMNetworkTests",
             dependencies: [

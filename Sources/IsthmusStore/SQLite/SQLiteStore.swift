@@ -48,11 +48,7 @@ public final class SQLiteStore: Store {
         config.maximumReaderCount = max(1, configuration.maximumReaderCount)
         config.label = "IsthmusStore"
         let maxPageCount = configuration.maxPageCount
-        let readOnly = configuration.readOnly
         config.prepareDatabase { db in
-            if !readOnly {
-                try db.execute(sql: "PRAGMA synchronous = FULL")
-            }
             if let maxPageCount {
                 try db.execute(sql: "PRAGMA max_page_count = \(maxPageCount)")
             }
@@ -65,6 +61,11 @@ public final class SQLiteStore: Store {
             pool = try DatabasePool(path: path, configuration: config)
             if !configuration.readOnly {
                 try pool.writeWithoutTransaction { db in
+                    // Durable on commit: the WAL is fsync'd at every commit. (GRDB opens a pool's
+                    // writer with synchronous=NORMAL, which syncs only at checkpoints: a power
+                    // loss could take back commits that returned. The writer connection lives as
+                    // long as the pool, so setting it here holds.)
+                    try db.execute(sql: "PRAGMA synchronous = FULL")
                     // Incremental auto-vacuum lets pruning give pages back to the file system; it
                     // can only be switched on before the first table exists.
                     let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0
