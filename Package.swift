@@ -62,10 +62,7 @@ let package = Package(
         .testTarget(name: "HL7Tests", dependencies: ["HL7"], resources: [.copy("Fixtures")]),
         // A child process for the store's kill -9 test and its benchmark (Scripts/bench-store.sh).
         .executableTarget(name: "isthmus-store-writer", dependencies: ["IsthmusStore"], path: "Tests/StoreWriter"),
-        .testTarget(
-            name: "IsthmusStoreTests",
-            dependencies: ["IsthmusStore", "DICOM", "HL7", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
-        ),
+        .testTarget(name: "IsthmusStoreTests", dependencies: ["IsthmusStore", "DICOM", "HL7", "TestSupport"]),
         .testTarget(
             name: "DICOMNetworkTests",
             dependencies: [

@@ -130,6 +130,19 @@ public final class SQLiteStore: Store {
             databaseBytes: databaseFileBytes(), transactions: transactions, writes: writes)
     }
 
+    /// The writer connection's settings (for tests and diagnostics): journal_mode, synchronous,
+    /// auto_vacuum, foreign_keys, and the applied migrations.
+    func writerSettings() async throws -> [String: String] {
+        try await pool.writeWithoutTransaction { db in
+            var s: [String: String] = [:]
+            for p in ["journal_mode", "synchronous", "auto_vacuum", "foreign_keys"] {
+                s[p] = try String.fetchOne(db, sql: "PRAGMA \(p)")
+            }
+            s["migrations"] = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid").joined(separator: ",")
+            return s
+        }
+    }
+
     /// Size of the database's files (main, WAL) on disk.
     func databaseFileBytes() -> Int64 {
         [path, path + "-wal"].reduce(Int64(0)) { total, p in
