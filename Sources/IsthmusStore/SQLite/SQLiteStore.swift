@@ -143,6 +143,11 @@ public final class SQLiteStore: Store {
         }
     }
 
+    /// `PRAGMA integrity_check`: "ok", or what SQLite found damaged.
+    func integrityCheck() async throws -> String {
+        try await read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ") }
+    }
+
     /// Size of the database's files (main, WAL) on disk.
     func databaseFileBytes() -> Int64 {
         [path, path + "-wal"].reduce(Int64(0)) { total, p in
