@@ -71,6 +71,13 @@ public protocol Store: Sendable {
     /// entry is claimable as soon as this is called; it returns after the commit.
     func markSent(_ entry: QueueEntryID, at: Date, response: String?) async throws
 
+    /// Marks the claimed entry sent without waiting for the commit: the destination's next entry
+    /// is claimable when this returns, and the commit joins the next group commit. If the process
+    /// dies first (or the commit fails), the entry is delivered again later — at least once, as
+    /// always — so a delivery worker need not wait for an fsync between two messages. `close`
+    /// waits for these commits.
+    func markSentWithoutWaiting(_ entry: QueueEntryID, at: Date, response: String?)
+
     /// The attempt failed: counts it, keeps the entry at the head, due again at `retryAt`.
     /// Returns the number of attempts made so far (for the caller's backoff and dead-letter policy).
     @discardableResult

@@ -34,6 +34,7 @@ public final class SQLiteStore: Store {
     let pool: DatabasePool
     let batcher: WriteBatcher
     let claims = Claims()
+    let background = BackgroundWrites()
 
     /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
     /// Queue entries left in flight by a previous run are pending again (at-least-once delivery).
@@ -109,6 +110,7 @@ public final class SQLiteStore: Store {
     }
 
     public func close() async throws {
+        await background.drain()
         await batcher.close()
         do { try pool.close() } catch { throw StoreError(error) }
     }
