@@ -129,7 +129,7 @@ public final class SQLiteStore: Store {
         }
         return StoreStatistics(
             messages: counts.0, queued: counts.1, deadLetters: counts.2, instances: counts.3, instanceBytes: counts.4,
-            databaseBytes: databaseFileBytes(), transactions: transactions, writes: writes)
+            databaseBytes: databaseFileBytes(), transactions: transactions, writes: writes, unwaitedWriteFailures: background.failures)
     }
 
     /// The writer connection's settings (for tests and diagnostics): journal_mode, synchronous,
