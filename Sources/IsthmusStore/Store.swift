@@ -4,8 +4,11 @@ import Foundation
 /// queue of each destination, and the index of the DICOM archive (Part 10 files in a content
 /// folder).
 ///
-/// Every method that returns has committed what it wrote durably (for `SQLiteStore`: WAL with
-/// `synchronous=FULL`, so the commit is on disk). A method that throws has written nothing.
+/// Every write method that returns has committed durably (for `SQLiteStore`: WAL with
+/// `synchronous=FULL`, so the commit is on disk); one that throws has written nothing. The two
+/// exceptions are marked: claims (`claimNext`, `claim`) live in memory, and
+/// `markSentWithoutWaiting` returns before its commit — both are safe because delivery is at
+/// least once.
 /// Implementations: `SQLiteStore` (embedded); the protocol names no SQLite type, so a PostgreSQL
 /// implementation can follow without changing the engine.
 public protocol Store: Sendable {
