@@ -19,7 +19,7 @@ struct RetentionTests {
     func byAge() async throws {
         let t = try TempStore("prune")
         defer { t.cleanUp() }
-        let store = try t.open()
+        let store = try t.open { $0.pruneBatchSize = 7 }   // several steps
         let old = Date().addingTimeInterval(-10 * 86400)
         var settled: [MessageID] = []
         for i in 0 ..< 60 {
@@ -63,7 +63,7 @@ struct RetentionTests {
     func bySize() async throws {
         let t = try TempStore("prunesize")
         defer { t.cleanUp() }
-        let store = try t.open()
+        let store = try t.open { $0.pruneBatchSize = 4 }
         var ids: [MessageID] = []
         let t0 = Date().addingTimeInterval(-3600)
         for i in 0 ..< 10 {
@@ -81,7 +81,7 @@ struct RetentionTests {
     func instancesBySize() async throws {
         let t = try TempStore("prunefiles")
         defer { t.cleanUp() }
-        let store = try t.open()
+        let store = try t.open { $0.pruneBatchSize = 2 }
         var records: [InstanceRecord] = []
         var files: [String] = []
         let t0 = Date().addingTimeInterval(-3600)

@@ -19,6 +19,9 @@ public final class SQLiteStore: Store {
         /// Limit the database to this many pages (`PRAGMA max_page_count`): a write beyond fails
         /// with `.full`, as on a full disk. nil: no limit but the disk's.
         public var maxPageCount: Int?
+        /// Rows `prune` deletes per transaction: a large backlog is pruned in steps, so receives
+        /// queued behind it wait for one step, not for the whole run.
+        public var pruneBatchSize: Int = 500
         /// Concurrent read connections.
         public var maximumReaderCount: Int = 4
 
