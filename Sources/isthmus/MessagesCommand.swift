@@ -39,7 +39,8 @@ struct MessagesCommand: AsyncParsableCommand {
         func open() throws -> (SQLiteStore, Configuration) {
             let c = try configuration()
             guard FileManager.default.fileExists(atPath: c.data.storePath) else {
-                throw ValidationError("no store at \(c.data.storePath) (use --config or --data)")
+                printError("isthmus: no store at \(c.data.storePath) (use --config or --data)")
+                throw ExitCode(1)
             }
             return (try SQLiteStore(path: c.data.storePath, contentDirectory: c.data.contentDirectory), c)
         }

@@ -71,7 +71,35 @@ import Glibc
         #expect(dead.first?.lastError?.contains("AR") == true)
         let drop = try FileManager.default.contentsOfDirectory(atPath: data + "/drop").filter { $0.hasSuffix(".hl7") }
         #expect(drop.count == 3, "the folder destination got every order")
+        let a1 = try #require(try await store.listMessages(limit: 0).first { $0.controlID == "A1" })
+        let bad = try #require(try await store.listMessages(limit: 0).first { $0.controlID == "O-BAD" })
         try await store.close()
+
+        // Operations from the command line, on the stopped engine's store.
+        func cli(_ args: [String]) throws -> (Int32, String) {
+            let r = try Peers.run(isthmusExecutable, ["messages"] + args + ["--config", config, "--data", data])
+            return (r.status, r.text + r.stderr)
+        }
+        let (listed, list) = try cli(["list", "--limit", "0"])
+        #expect(listed == 0)
+        #expect(list.split(separator: "\n").count == 33)
+        #expect(try cli(["list", "--channel", "orders", "--json"]).1.split(separator: "\n").count == 3)
+        let (_, shown) = try cli(["show", "\(bad.id)"])
+        #expect(shown.contains("orders/order-peer") && shown.contains("dead-lettered") && shown.contains("AR"))
+        let (_, a1Shown) = try cli(["show", "\(a1.id)"])
+        #expect(a1Shown.contains("# as sent to adt/adt-peer") && a1Shown.contains("ADTRCV"), "the transformed form is shown")
+        let (_, dl) = try cli(["dead-letters"])
+        let entry = try #require(dl.split(separator: "\t").first.map(String.init))
+        #expect(try cli(["release", entry]).0 == 0)
+        #expect(try cli(["dead-letters"]).1.isEmpty)
+        #expect(try cli(["resend", "\(a1.id)", "--destination", "adt/adt-peer"]).0 == 0)
+        #expect(try cli(["replay", "\(a1.id)"]).1.contains("replayed\t1 queue entry"))
+        #expect(try cli(["show", "999999"]).0 == 1)
+        let reopened = try SQLiteStore(path: data + "/isthmus.sqlite", contentDirectory: data + "/content")
+        let again = try #require(try await reopened.message(a1.id))
+        #expect(again.entries.filter { $0.destination == "adt/adt-peer" }.count == 3, "sent + resent + replayed")
+        #expect(try await reopened.message(bad.id)?.entries.first?.status == .pending, "released back to its queue")
+        try await reopened.close()
     }
 
     @Test func transformedMessageIsWhatTheDestinationGets() async throws {

@@ -56,7 +56,8 @@ public struct DeliveryWorker: Sendable {
         let meta: Logger.Metadata = ["entry": "\(entry.id)", "message": "\(entry.messageID)"]
         switch outcome {
         case .delivered(let response):
-            try await store.markSent(entry.id, at: Date(), response: response)
+            // Not waiting for the commit: a crash before it only means this entry is sent again (at least once).
+            store.markSentWithoutWaiting(entry.id, at: Date(), response: response)
             logger.debug("delivered", metadata: meta.merging(["response": "\(response)"]) { a, _ in a })
         case .failed(let failure, let reason):
             let attempts = entry.attempts + 1
