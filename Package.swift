@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "HL7", targets: ["HL7"]),
         .library(name: "MLLP", targets: ["MLLP"]),
         .library(name: "DICOMNetwork", targets: ["DICOMNetwork"]),
+        .library(name: "Mapping", targets: ["Mapping"]),
         .executable(name: "isthmus", targets: ["isthmus"]),
     ],
     dependencies: [
@@ -16,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         // zlib, for the Deflated Explicit VR Little Endian transfer syntax.
@@ -41,6 +43,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // HL7 ⇄ DICOM mapping tables (IHE Scheduled Workflow, PIR): pure, no I/O.
+        .target(name: "Mapping", dependencies: ["DICOM", "HL7", .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "isthmus",
             dependencies: [
@@ -56,6 +60,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HL7Tests", dependencies: ["HL7"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "MappingTests", dependencies: ["Mapping", "DICOM", "HL7"]),
         .testTarget(
             name: "DICOMNetworkTests",
             dependencies: [
