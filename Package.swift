@@ -48,7 +48,7 @@ let package = Package(
         .executableTarget(
             name: "isthmus",
             dependencies: [
-                "DICOM", "HL7", "MLLP", "DICOMNetwork",
+                "DICOM", "HL7", "MLLP", "DICOMNetwork", "Mapping",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -60,7 +60,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HL7Tests", dependencies: ["HL7"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "MappingTests", dependencies: ["Mapping", "DICOM", "HL7"]),
+        .testTarget(name: "MappingTests", dependencies: ["Mapping", "DICOM", "HL7", "TestSupport"]),
         .testTarget(
             name: "DICOMNetworkTests",
             dependencies: [

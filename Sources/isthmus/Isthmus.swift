@@ -5,6 +5,6 @@ struct Isthmus: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "isthmus",
         abstract: "Isthmus: an HL7 v2 and DICOM integration engine.",
-        subcommands: [DICOMCommand.self, HL7Command.self]
+        subcommands: [DICOMCommand.self, HL7Command.self, MapCommand.self]
     )
 }
