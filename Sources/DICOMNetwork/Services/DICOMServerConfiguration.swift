@@ -48,7 +48,7 @@ public struct DICOMServerConfiguration: Sendable {
     }
 
     /// The policy actually used: Verification added when `echo` is on, every other abstract
-    /// syntax accepted (any transfer syntax, uncompressed preferred) when storage is on.
+    /// syntax accepted (any transfer syntax, uncompressed preferred) when storage or retrieve is on.
     var effectivePolicy: AcceptorPolicy {
         var p = policy
         if echo && p.abstractSyntaxes[AssociationNegotiator.verificationSOPClass] == nil {
