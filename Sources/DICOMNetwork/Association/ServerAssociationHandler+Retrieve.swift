@@ -83,10 +83,18 @@ extension ServerAssociationHandler {
                               originator: MoveOriginator(aeTitle: callingAE, messageID: command.messageID ?? 0), timeouts: timeouts,
                               storageContexts: storageContexts, priority: command.priority ?? 0, logger: log)
         let task = Task<Void, Never> {
-            let final = await job.run(
-                send: { instance, id, data in
-                    try await loop.flatSubmit { bound.value.sendSubOperation(instance, contextID: id, data: data, priority: job.priority) }.get()
+            let sender = SubOperationSender(
+                begin: { instance, id in
+                    try await loop.submit { try bound.value.beginSubOperation(instance, contextID: id, priority: job.priority) }.get()
                 },
+                data: { id, bytes, isLast in
+                    try await loop.flatSubmit { bound.value.sendSubOperationData(contextID: id, bytes: bytes, isLast: isLast) }.get()
+                },
+                abort: { why in
+                    loop.execute { bound.value.abortForSubOperation(why) }
+                })
+            let final = await job.run(
+                send: sender,
                 progress: { result in
                     try? await loop.submit { bound.value.respondRetrieve(command, contextID: contextID, result: result, transferSyntax: ts) }.get()
                 })
@@ -110,7 +118,7 @@ struct RetrieveJob: Sendable {
     let priority: UInt16
     let logger: Logger
 
-    func run(send: @Sendable (RetrieveInstance, UInt8, [UInt8]) async throws -> UInt16,
+    func run(send: SubOperationSender,
              progress: @Sendable (RetrieveResult) async -> Void) async -> RetrieveResult {
         let instances: [RetrieveInstance]
         do {
@@ -129,7 +137,7 @@ struct RetrieveJob: Sendable {
 
     /// C-GET: a C-STORE-RQ on this association per instance, in the file's syntax or converted.
     private static func getSubOperations(_ instances: [RetrieveInstance], contexts: [String: [PresentationContextAC]], logger: Logger,
-                                         send: @Sendable (RetrieveInstance, UInt8, [UInt8]) async throws -> UInt16,
+                                         send: SubOperationSender,
                                          progress: @Sendable (RetrieveResult) async -> Void) async -> RetrieveResult {
         var tally = SubOperationTally(total: instances.count)
         for instance in instances {
@@ -137,8 +145,8 @@ struct RetrieveJob: Sendable {
             var status: UInt16?
             var gone = false
             do {
-                if let (id, data) = try subOperationData(instance, contexts: contexts[instance.sopClassUID] ?? []) {
-                    status = try await send(instance, id, data)
+                if let plan = try subOperationPlan(instance, contexts: contexts[instance.sopClassUID] ?? []) {
+                    status = try await send.run(plan, instance: instance)
                 } else {
                     logger.notice("C-GET: no storage context with SCP role for an instance",
                                   metadata: ["sopClassUID": "\(instance.sopClassUID)", "transferSyntax": "\(instance.transferSyntaxUID)"])
@@ -193,28 +201,78 @@ struct RetrieveJob: Sendable {
         return tally.final(cancelled: Task.isCancelled && tally.remaining > 0)
     }
 
-    /// The data set to send for a C-GET sub-operation and the context to send it on: the file's
-    /// own transfer syntax if accepted, else converted to an accepted uncompressed one; nil when
-    /// neither is possible.
-    private static func subOperationData(_ instance: RetrieveInstance, contexts: [PresentationContextAC]) throws -> (UInt8, [UInt8])? {
+    /// How to send a C-GET sub-operation's data set, and on which context: streamed from the
+    /// file when its own transfer syntax was accepted (one chunk in memory at a time), else
+    /// converted in memory to an accepted uncompressed syntax; nil when neither is possible.
+    private static func subOperationPlan(_ instance: RetrieveInstance, contexts: [PresentationContextAC]) throws -> SubOperationPlan? {
         guard !contexts.isEmpty else { return nil }
         let file = try DICOMFile.read(contentsOf: instance.path)
         if let same = contexts.first(where: { $0.transferSyntax == file.transferSyntax.uid }) {
-            return (same.id, try file.encodedDataSet())
+            if file.warnings.isEmpty, file.readError == nil, let range = Part10Layout.dataSetRange(path: instance.path), range.length > 0, range.length % 2 == 0 {
+                return .stream(contextID: same.id, offset: range.offset, length: range.length)
+            }
+            return .memory(contextID: same.id, bytes: try file.encodedDataSet())
         }
         if !file.transferSyntax.isEncapsulated, let other = contexts.first(where: { !TransferSyntax(uid: $0.transferSyntax).isEncapsulated }) {
-            return (other.id, try file.converted(to: TransferSyntax(uid: other.transferSyntax)).encodedDataSet())
+            return .memory(contextID: other.id, bytes: try file.converted(to: TransferSyntax(uid: other.transferSyntax)).encodedDataSet())
         }
         return nil
     }
+}
 
+enum SubOperationPlan: Sendable {
+    case stream(contextID: UInt8, offset: UInt64, length: Int)
+    case memory(contextID: UInt8, bytes: [UInt8])
+}
+
+/// The C-GET SCP's side of a C-STORE sub-operation, as seen from the retrieve task: the
+/// command, the data set in pieces (each awaited until written), an abort.
+struct SubOperationSender: Sendable {
+    let begin: @Sendable (RetrieveInstance, UInt8) async throws -> EventLoopFuture<UInt16>
+    let data: @Sendable (UInt8, ByteBuffer, Bool) async throws -> Void
+    let abort: @Sendable (String) -> Void
+
+    static let chunkSize = 1 << 18
+
+    /// Sends the sub-operation and returns the C-STORE-RSP status.
+    func run(_ plan: SubOperationPlan, instance: RetrieveInstance) async throws -> UInt16 {
+        switch plan {
+        case .memory(let id, let bytes):
+            let response = try await begin(instance, id)
+            do { try await data(id, ByteBuffer(bytes: bytes), true) } catch {
+                return try await response.get()  // the peer may have answered before taking it all
+            }
+            return try await response.get()
+        case .stream(let id, let offset, let length):
+            guard let file = FileHandle(forReadingAtPath: instance.path) else { throw DICOMNetworkError(.io, "cannot open an instance to send") }
+            defer { try? file.close() }
+            try file.seek(toOffset: offset)
+            let response = try await begin(instance, id)
+            var sent = 0
+            repeat {
+                let n = min(Self.chunkSize, length - sent)
+                guard let chunk = try? file.read(upToCount: n), chunk.count == n else {
+                    // Half a data set was sent: the association cannot carry on.
+                    abort("an instance file ended before its data set did")
+                    throw DICOMNetworkError(.aborted, "instance file shorter than its data set")
+                }
+                sent += n
+                do { try await data(id, ByteBuffer(bytes: chunk), sent == length) } catch {
+                    return try await response.get()
+                }
+            } while sent < length
+            return try await response.get()
+        }
+    }
 }
 
 extension ServerAssociationHandler {
-    /// Sends a C-STORE-RQ sub-operation of a C-GET; the future completes with the C-STORE-RSP status.
-    private func sendSubOperation(_ instance: RetrieveInstance, contextID: UInt8, data: [UInt8], priority: UInt16) -> EventLoopFuture<UInt16> {
-        guard let context else { return getSubOperationFailure("no channel") }
-        guard machine.state == .sta6, getSubOperation.waiting == nil else { return getSubOperationFailure("association not established (\(machine.state))") }
+    /// Sends the C-STORE-RQ command of a C-GET sub-operation; the returned future completes
+    /// with the C-STORE-RSP status (or fails when the connection closes).
+    func beginSubOperation(_ instance: RetrieveInstance, contextID: UInt8, priority: UInt16) throws -> EventLoopFuture<UInt16> {
+        guard let context, machine.state == .sta6, getSubOperation.waiting == nil else {
+            throw DICOMNetworkError(.invalidState, "association not established (\(machine.state))")
+        }
         let id = getSubOperation.nextMessageID
         getSubOperation.nextMessageID = id == .max ? 1 : id + 1
         var rq = DIMSECommand(field: .cStoreRQ)
@@ -224,15 +282,7 @@ extension ServerAssociationHandler {
         rq.priority = priority
         rq.hasDataSet = true
         let promise = context.eventLoop.makePromise(of: UInt16.self)
-        let timeout = configuration.timeouts.dimse
-        let timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self] in
-            guard let self, let w = self.getSubOperation.waiting, w.messageID == id else { return }
-            self.getSubOperation.waiting = nil
-            w.promise.fail(DICOMNetworkError(.timeout, "no C-STORE-RSP to C-GET sub-operation \(id)"))
-            self.logger.warning("aborting association", metadata: ["why": "no C-STORE-RSP to a C-GET sub-operation"])
-            self.fire(.abortRequest)
-        }
-        getSubOperation.waiting = (id, promise, timer)
+        getSubOperation.waiting = (id, promise, nil)
         context.channel.closeFuture.assumeIsolated().whenComplete { [weak self] _ in
             guard let self, let w = self.getSubOperation.waiting, w.messageID == id else { return }
             self.getSubOperation.waiting = nil
@@ -240,15 +290,37 @@ extension ServerAssociationHandler {
             w.promise.fail(DICOMNetworkError(.connectionClosed, "connection closed during a C-GET sub-operation"))
         }
         send(rq, contextID: contextID)
-        for pdu in fragmenter.pdus(contextID: contextID, isCommand: false, bytes: ByteBuffer(bytes: data)) {
-            fire(.pDataRequest, outgoing: pdu)
-        }
         return promise.futureResult
     }
 
-    private func getSubOperationFailure(_ why: String) -> EventLoopFuture<UInt16> {
-        let loop = context?.eventLoop ?? MultiThreadedEventLoopGroup.singleton.next()
-        return loop.makeFailedFuture(DICOMNetworkError(.invalidState, why))
+    /// Sends part of the sub-operation's data set; completes once written. After the last part
+    /// the C-STORE-RSP is awaited for the DIMSE timeout, then the association is aborted.
+    func sendSubOperationData(contextID: UInt8, bytes: ByteBuffer, isLast: Bool) -> EventLoopFuture<Void> {
+        guard let context else { return MultiThreadedEventLoopGroup.singleton.next().makeFailedFuture(DICOMNetworkError(.connectionClosed, "no channel")) }
+        guard machine.state == .sta6, let w = getSubOperation.waiting else {
+            return context.eventLoop.makeFailedFuture(DICOMNetworkError(.invalidState, "no C-GET sub-operation in progress (\(machine.state))"))
+        }
+        let written = context.eventLoop.makePromise(of: Void.self)
+        let pdus = fragmenter.pdus(contextID: contextID, isCommand: false, bytes: bytes, isLast: isLast)
+        for (i, pdu) in pdus.enumerated() {
+            fire(.pDataRequest, outgoing: pdu, written: i == pdus.count - 1 ? written : nil)
+        }
+        if isLast {
+            let id = w.messageID
+            let timer = context.eventLoop.assumeIsolated().scheduleTask(in: configuration.timeouts.dimse) { [weak self] in
+                guard let self, let w = self.getSubOperation.waiting, w.messageID == id else { return }
+                self.getSubOperation.waiting = nil
+                w.promise.fail(DICOMNetworkError(.timeout, "no C-STORE-RSP to C-GET sub-operation \(id)"))
+                self.abortForSubOperation("no C-STORE-RSP to a C-GET sub-operation")
+            }
+            getSubOperation.waiting = (id, w.promise, timer)
+        }
+        return written.futureResult
+    }
+
+    func abortForSubOperation(_ why: String) {
+        logger.warning("aborting association", metadata: ["why": "\(why)"])
+        fire(.abortRequest)
     }
 
     /// A C-STORE-RSP from the C-GET requestor.

@@ -123,7 +123,7 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
 
     // MARK: The state machine's effects
 
-    func fire(_ event: UpperLayerStateMachine.Event, received: PDU? = nil, outgoing: PDU? = nil) {
+    func fire(_ event: UpperLayerStateMachine.Event, received: PDU? = nil, outgoing: PDU? = nil, written: EventLoopPromise<Void>? = nil) {
         guard let context else { return }
         guard let t = machine.handle(event) else {
             logger.debug("event ignored in state", metadata: ["event": "\(event)", "state": "\(machine.state)"])
@@ -135,7 +135,7 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
             case .openTransport, .indicateAssociateAccepted, .indicateAssociateRejected, .confirmRelease:
                 break  // requestor-side effects
             case .sendAssociateRQ, .sendAssociateAC, .sendAssociateRJ, .sendPData, .sendReleaseRQ, .sendReleaseRP:
-                if let outgoing { context.writeAndFlush(wrapOutboundOut(outgoing), promise: nil) }
+                if let outgoing { context.writeAndFlush(wrapOutboundOut(outgoing), promise: written) }
             case .indicateAssociateRequest:
                 decide()
             case .indicatePData:
