@@ -270,3 +270,43 @@ enum RetrieveFixtures {
         await qr.server.shutdown()
     }
 }
+
+@Suite(.serialized) struct RetrieveCLITests {
+    static func isthmus(_ args: [String]) async throws -> Peers.Output {
+        try await Task.detached { try Peers.run(LargeInstanceTests.isthmus, args) }.value
+    }
+
+    /// `isthmus dicom move` and `get` against an Isthmus Q/R SCP: exit statuses and received files.
+    @Test func cliMoveAndGet() async throws {
+        guard FileManager.default.isExecutableFile(atPath: LargeInstanceTests.isthmus) else {
+            Issue.record("isthmus executable not built at \(LargeInstanceTests.isthmus)")
+            return
+        }
+        guard Peers.need("pydicom corpus", !Corpus.files.isEmpty) else { return }
+        let (dir, copies) = try RetrieveFixtures.corpusFolder()
+        let dest = try await TestSCP.start(aeTitle: "DEST")
+        let qr = try await RetrieveLoopbackTests.qrSCP(dir, peers: ["DEST": dest.port])
+        let studies = (try RetrieveFixtures.studies(copies).strings(Tag(0x0020, 0x000D)) ?? []).joined(separator: "\\")
+        let remote = "QRSCP@127.0.0.1:\(qr.port)"
+
+        let moved = try await Self.isthmus(["dicom", "move", remote, "--aet", "CLI", "--dest", "DEST", "--level", "STUDY", "-k", "StudyInstanceUID=" + studies])
+        #expect(moved.status == 0, "\(moved.stderr)")
+        #expect(moved.text.contains("\(copies.count) completed, 0 failed"))
+        try RetrieveFixtures.expectReceived(copies, in: dest.directory)
+
+        let unknown = try await Self.isthmus(["dicom", "move", remote, "--dest", "NOBODY", "-k", "StudyInstanceUID=" + studies])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("0xA801"))
+
+        let out = try Peers.temporaryDirectory("cli-get")
+        let got = try await Self.isthmus(["dicom", "get", remote, "--aet", "CLI", "--out", out, "--level", "STUDY", "-k", "StudyInstanceUID=" + studies])
+        #expect(got.status == 0, "\(got.stderr)")
+        try RetrieveFixtures.expectReceived(copies, in: out)
+
+        // No unique key at the level: refused (A900H), exit 1.
+        let refused = try await Self.isthmus(["dicom", "get", remote, "--out", out, "--level", "SERIES", "-k", "StudyInstanceUID=" + studies])
+        #expect(refused.status == 1 && refused.stderr.contains("0xA900"))
+        await qr.server.shutdown()
+        await dest.server.shutdown()
+    }
+}
