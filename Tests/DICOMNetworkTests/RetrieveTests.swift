@@ -224,6 +224,40 @@ enum RetrieveFixtures {
         await qr.server.shutdown()
     }
 
+    @Test func unreachableDestinationIsA702() async throws {
+        guard Peers.need("pydicom corpus", !Corpus.files.isEmpty) else { return }
+        let (dir, copies) = try RetrieveFixtures.corpusFolder()
+        let closed = try await RetrieveDCMTKTests.freePort()  // nobody listens there
+        let qr = try await Self.qrSCP(dir, peers: ["GONE": closed])
+        let assoc = try await Self.openMove(qr.port)
+        let result = try await assoc.move(identifier: try RetrieveFixtures.studies(copies), model: .studyRoot, destination: "GONE")
+        #expect(result.status == DIMSEStatus.unableToPerformSubOperations)
+        #expect(result.failed == copies.count && result.failedSOPInstanceUIDs.count == copies.count)
+        try await assoc.release()
+        await qr.server.shutdown()
+        #expect(qr.log.text.contains("C-MOVE sub-association failed"))
+    }
+
+    /// A C-GET requestor that never answers a C-STORE sub-operation: the SCP aborts the
+    /// association after its DIMSE timeout, and logs why.
+    @Test func requestorThatNeverAnswersASubOperationIsAborted() async throws {
+        guard Peers.need("pydicom corpus", !Corpus.files.isEmpty) else { return }
+        let (dir, copies) = try RetrieveFixtures.corpusFolder()
+        let qr = try await TestSCP.start(aeTitle: "QRSCP", quickTimers: true) { $0.retrieve = DirectoryRetrieveHandler(directory: dir) }
+        let out = try Peers.temporaryDirectory("get-out")
+        let assoc = try await Self.openGet(qr.port)
+        let release = AsyncStream<Void>.makeStream()
+        let storage = RetrieveFixtures.GatedStorage(directory: out) {
+            for await _ in release.stream {}  // holds the first instance until the test ends
+        }
+        await #expect(throws: DICOMNetworkError.self) {
+            _ = try await assoc.get(identifier: try RetrieveFixtures.studies(copies), model: .studyRoot, storage: storage, temporaryDirectory: out)
+        }
+        release.continuation.finish()
+        await qr.server.shutdown()
+        #expect(qr.log.text.contains("no C-STORE-RSP to a C-GET sub-operation"))
+    }
+
     @Test func cancelMove() async throws {
         guard Peers.need("pydicom corpus", !Corpus.files.isEmpty) else { return }
         let (dir, copies) = try RetrieveFixtures.corpusFolder()
