@@ -283,7 +283,7 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
         case .cStoreRSP:
             deliverSubOperationResponse(command)
         case .cCancelRQ:
-            // No response of its own (PS3.7 §9.3.2.3): the C-FIND ends with a Cancel status.
+            // No response of its own (PS3.7 §9.3.2.3): the C-FIND, C-MOVE or C-GET ends with a Cancel status.
             if let f = finding, f.messageID == command.messageIDBeingRespondedTo {
                 logger.debug("C-CANCEL", metadata: ["messageID": "\(f.messageID.map { "\($0)" } ?? "-")"])
                 f.task.cancel()
