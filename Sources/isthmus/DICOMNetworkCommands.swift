@@ -424,10 +424,7 @@ extension DICOMCommand {
                 printError("cannot create \(out): \(error)")
                 throw ExitCode(1)
             }
-            let storage = DICOMAssociation.getStorageContexts(firstID: 3)
-            var params = AssociationParameters(host: remote.host, port: remote.port, callingAETitle: aet, calledAETitle: remote.aeTitle,
-                                               presentationContexts: DICOMAssociation.getContexts([model]) + storage)
-            params.implementation.roleSelections = DICOMAssociation.scpRoleSelections(for: storage)
+            var params = AssociationParameters.forGet(host: remote.host, port: remote.port, callingAETitle: aet, calledAETitle: remote.aeTitle, models: [model])
             params.timeouts.connect = .seconds(Int64(timeout))
             params.timeouts.association = .seconds(Int64(timeout))
             params.timeouts.dimse = .seconds(Int64(timeout))

@@ -28,10 +28,7 @@ import Testing
         try scp.run()
         defer { if scp.isRunning { scp.terminate() } }
 
-        let storage = DICOMAssociation.getStorageContexts(firstID: 3)
-        var params = AssociationParameters(host: "127.0.0.1", port: port, callingAETitle: "GETSCU", calledAETitle: "QRSCP",
-                                           presentationContexts: DICOMAssociation.getContexts([.patientRoot]) + storage)
-        params.implementation.roleSelections = DICOMAssociation.scpRoleSelections(for: storage)
+        var params = AssociationParameters.forGet(host: "127.0.0.1", port: port, callingAETitle: "GETSCU", calledAETitle: "QRSCP", models: [.patientRoot])
         params.timeouts.connect = .seconds(2)
         // The SCP needs a moment to listen: retried, not timed.
         var assoc: DICOMAssociation?

@@ -150,10 +150,7 @@ import Testing
         try RetrieveFixtures.expectReceived(copies, in: dest.directory)
 
         let out = try Peers.temporaryDirectory("get-dcmqrscp")
-        let storage = DICOMAssociation.getStorageContexts(firstID: 5)
-        var params = AssociationParameters(host: "127.0.0.1", port: port, callingAETitle: "ISTHMUS", calledAETitle: "QRSCP",
-                                           presentationContexts: DICOMAssociation.getContexts() + storage)
-        params.implementation.roleSelections = DICOMAssociation.scpRoleSelections(for: storage)
+        let params = AssociationParameters.forGet(host: "127.0.0.1", port: port, callingAETitle: "ISTHMUS", calledAETitle: "QRSCP")
         guard let getter = try await Self.associate(params) else {
             Issue.record("cannot associate with dcmqrscp for C-GET")
             return

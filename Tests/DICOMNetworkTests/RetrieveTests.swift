@@ -150,10 +150,9 @@ enum RetrieveFixtures {
     }
 
     static func openGet(_ port: Int) async throws -> DICOMAssociation {
-        let storage = DICOMAssociation.getStorageContexts(firstID: 5)
-        var params = AssociationParameters(host: "127.0.0.1", port: port, callingAETitle: "GETSCU", calledAETitle: "QRSCP",
-                                           presentationContexts: DICOMAssociation.getContexts() + storage)
-        params.implementation.roleSelections = DICOMAssociation.scpRoleSelections(for: storage)
+        let params = AssociationParameters.forGet(host: "127.0.0.1", port: port, callingAETitle: "GETSCU", calledAETitle: "QRSCP")
+        #expect(params.presentationContexts.count <= 128 && Set(params.presentationContexts.map(\.id)).count == params.presentationContexts.count)
+        #expect(params.implementation.roleSelections.allSatisfy { $0.scpRole && !$0.scuRole })
         return try await DICOMAssociation.open(params)
     }
 

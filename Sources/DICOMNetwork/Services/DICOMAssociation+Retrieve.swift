@@ -140,3 +140,19 @@ extension DICOMAssociation {
         return RetrieveResult(rsp, identifier: failedList)
     }
 }
+
+extension AssociationParameters {
+    /// Parameters for C-GET: the GET models of `models`, the storage contexts of
+    /// `DICOMAssociation.getStorageContexts(sopClassUIDs:)` after them, and an SCP/SCU Role
+    /// Selection item asking for the SCP role for each of their SOP classes.
+    public static func forGet(host: String, port: Int, callingAETitle: String, calledAETitle: String,
+                              models: [RetrieveModel] = RetrieveModel.allCases,
+                              storageSOPClassUIDs: [String] = DICOMAssociation.defaultGetStorageSOPClasses) -> AssociationParameters {
+        let get = DICOMAssociation.getContexts(models)
+        let storage = DICOMAssociation.getStorageContexts(sopClassUIDs: storageSOPClassUIDs, firstID: UInt8(get.count * 2 + 1))
+        var params = AssociationParameters(host: host, port: port, callingAETitle: callingAETitle, calledAETitle: calledAETitle,
+                                           presentationContexts: get + storage)
+        params.implementation.roleSelections = DICOMAssociation.scpRoleSelections(for: storage)
+        return params
+    }
+}
