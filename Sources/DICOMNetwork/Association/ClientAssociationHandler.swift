@@ -10,7 +10,7 @@ final class ClientAssociationHandler: ChannelInboundHandler {
     typealias InboundIn = PDU
     typealias OutboundOut = PDU
 
-    private var machine = UpperLayerStateMachine()
+    private(set) var machine = UpperLayerStateMachine()
     let request: AAssociateRQ
     private let timeouts: DICOMTimeouts
     var logger: Logger
@@ -20,7 +20,7 @@ final class ClientAssociationHandler: ChannelInboundHandler {
     let associated: EventLoopPromise<AAssociateAC>
     private var associationTimer: Scheduled<Void>?
     private(set) var acceptance: AAssociateAC?
-    private var fragmenter = PDataFragmenter(peerMaximumLength: nil)
+    private(set) var fragmenter = PDataFragmenter(peerMaximumLength: nil)
 
     private var nextMessageID: UInt16 = 1
     private var pending: (messageID: UInt16, promise: EventLoopPromise<DIMSECommand>, timer: Scheduled<Void>?)?
@@ -33,6 +33,9 @@ final class ClientAssociationHandler: ChannelInboundHandler {
     private var commandBytes: [UInt8] = []
     private var releasing: EventLoopPromise<Void>?
     private var failure: DICOMNetworkError?
+    /// Requests from the acceptor (N-EVENT-REPORT): ClientAssociationHandler+Requests.swift.
+    var incomingRequest: (command: DIMSECommand, contextID: UInt8, data: [UInt8])?
+    var eventReports = EventReportInbox()
 
     init(request: AAssociateRQ, timeouts: DICOMTimeouts, logger: Logger, eventLoop: any EventLoop) {
         self.request = request
@@ -110,11 +113,12 @@ final class ClientAssociationHandler: ChannelInboundHandler {
         }
         releasing?.fail(error)
         releasing = nil
+        eventReports.fail(error)
     }
 
     @discardableResult
-    private func fire(_ event: UpperLayerStateMachine.Event, received: PDU? = nil, outgoing: PDU? = nil,
-                      written: EventLoopPromise<Void>? = nil) -> Bool {
+    func fire(_ event: UpperLayerStateMachine.Event, received: PDU? = nil, outgoing: PDU? = nil,
+              written: EventLoopPromise<Void>? = nil) -> Bool {
         guard let context else { return false }
         guard let t = machine.handle(event) else {
             logger.debug("event ignored in state", metadata: ["event": "\(event)", "state": "\(machine.state)"])
@@ -174,6 +178,10 @@ final class ClientAssociationHandler: ChannelInboundHandler {
                 commandBytes = []
                 do {
                     let rsp = try DIMSECommand.decode(bytes)
+                    if !rsp.isResponse {
+                        receiveRequest(rsp, contextID: pdv.presentationContextID)
+                        continue
+                    }
                     guard let p = pending, rsp.messageIDBeingRespondedTo == p.messageID else {
                         logger.notice("unexpected DIMSE response", metadata: ["messageIDBeingRespondedTo": "\(rsp.messageIDBeingRespondedTo.map { "\($0)" } ?? "-")"])
                         continue
@@ -188,6 +196,8 @@ final class ClientAssociationHandler: ChannelInboundHandler {
                     abort(error)
                     return
                 }
+            } else if incomingRequest != nil {
+                guard receiveRequestData(pdv) else { return }
             } else if responseCommand != nil {
                 responseData.append(contentsOf: pdv.data.readableBytesView)
                 guard responseData.count <= ServerAssociationHandler.maximumIdentifierLength else {

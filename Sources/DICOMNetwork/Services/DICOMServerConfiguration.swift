@@ -27,6 +27,12 @@ public struct DICOMServerConfiguration: Sendable {
     public var storage: (any StorageHandler)?
     /// Answer C-FIND (Patient Root, Study Root Q/R and Modality Worklist) with this handler.
     public var query: (any QueryHandler)?
+    /// Accept MPPS N-CREATE/N-SET (PS3.4 Annex F); instances go to this handler.
+    public var mpps: (any MPPSHandler)?
+    /// Answer Storage Commitment Push Model N-ACTIONs (PS3.4 Annex J) with this handler.
+    public var storageCommitment: (any StorageCommitmentHandler)?
+    /// AEs the SCP calls back (storage commitment results once the requesting association has ended).
+    public var remoteEntities: [String: RemoteApplicationEntity] = [:]
     /// Where data sets are streamed while they arrive (the same file system as the storage
     /// handler's target, so that moving a file is a rename).
     public var temporaryDirectory: String
@@ -54,6 +60,12 @@ public struct DICOMServerConfiguration: Sendable {
             for model in QueryModel.allCases where p.abstractSyntaxes[model.rawValue] == nil {
                 p.abstractSyntaxes[model.rawValue] = ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2"]
             }
+        }
+        if mpps != nil && p.abstractSyntaxes[MPPS.sopClassUID] == nil {
+            p.abstractSyntaxes[MPPS.sopClassUID] = ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2"]
+        }
+        if storageCommitment != nil && p.abstractSyntaxes[StorageCommitment.sopClassUID] == nil {
+            p.abstractSyntaxes[StorageCommitment.sopClassUID] = ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2"]
         }
         if storage != nil && p.otherAbstractSyntaxes == nil {
             p.otherAbstractSyntaxes = AcceptorPolicy.uncompressed
