@@ -221,7 +221,7 @@ extension Array where Element == UInt8 {
         guard Peers.need("pynetdicom (pip install pynetdicom)", PythonPeer.pynetdicomAvailable) else { return }
         let port = try await PythonPeer.freePort()
         let peer = try PythonPeer.Running(Self.scp, name: "mpps_scp", arguments: ["\(port)"])
-        defer { peer.kill() }
+        defer { peer.stop() }
         let params = AssociationParameters(host: "127.0.0.1", port: port, callingAETitle: "MODALITY", calledAETitle: "PYMPPSSCP",
                                            presentationContexts: [DICOMAssociation.mppsContext()])
         guard let assoc = try await PythonPeer.open(params) else { Issue.record("could not associate with pynetdicom: \(peer.stderr)"); return }

@@ -278,7 +278,7 @@ struct GatedCommitmentHandler: StorageCommitmentHandler {
         guard Peers.need("pynetdicom (pip install pynetdicom)", PythonPeer.pynetdicomAvailable) else { return }
         let port = try await PythonPeer.freePort()
         let peer = try PythonPeer.Running(Self.scp, name: "commit_scp", arguments: ["\(port)"])
-        defer { peer.kill() }
+        defer { peer.stop() }
         let params = AssociationParameters(host: "127.0.0.1", port: port, callingAETitle: "MODALITY", calledAETitle: "PYCOMMITSCP",
                                            presentationContexts: [DICOMAssociation.storageCommitmentContext()])
         guard let assoc = try await PythonPeer.open(params) else { Issue.record("could not associate with pynetdicom: \(peer.stderr)"); return }

@@ -32,8 +32,8 @@ enum PythonPeer {
             let path = try PythonPeer.write(source, name: name)
             outputPath = path + ".out"
             errorPath = path + ".err"
-            FileManager.default.createFile(atPath: outputPath, contents: nil)
-            FileManager.default.createFile(atPath: errorPath, contents: nil)
+            _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+            _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["python3", path] + arguments
             process.standardOutput = FileHandle(forWritingAtPath: outputPath)
@@ -45,18 +45,19 @@ enum PythonPeer {
         /// killing it after `seconds`; returns its stdout.
         func finish(seconds: Int = 60) async -> String {
             let p = process
-            await Task.detached {
+            let wait = Task.detached {
                 for _ in 0..<(seconds * 10) where p.isRunning { usleep(100_000) }
                 if p.isRunning { kill(p.processIdentifier, SIGKILL) }
                 p.waitUntilExit()
-            }.value
+            }
+            await wait.value
             return (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         }
 
         var stderr: String { (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "" }
 
-        func kill() {
-            if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        func stop() {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
         }
     }
