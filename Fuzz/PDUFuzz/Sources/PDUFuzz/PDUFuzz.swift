@@ -125,7 +125,7 @@ func writeSeeds(to directory: String) {
     }
     for (i, (name, bytes)) in seeds.enumerated() {
         // Byte 0 seeds the read sizes.
-        FileManager.default.createFile(atPath: directory + "/seed-\(name)", contents: Data([UInt8(i * 37 & 0xFF)] + bytes))
+        _ = FileManager.default.createFile(atPath: directory + "/seed-\(name)", contents: Data([UInt8(i * 37 & 0xFF)] + bytes))
     }
 }
 
