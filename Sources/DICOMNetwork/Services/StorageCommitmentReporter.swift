@@ -1,7 +1,6 @@
 // PS3.4 §J.3.3: an N-EVENT-REPORT sent on an association the SCP opens to the requesting AE when
-// the original association is no longer there, with SCP/SCU role
-// selection (PS3.7 §D.3.3.4) so that the requestor of this association is the Storage
-// Commitment SCP: SCU-role 0, SCP-role 1.
+// the original association is no longer there, with SCP/SCU role selection (PS3.7 §D.3.3.4) so
+// that the requestor of this association is the Storage Commitment SCP: SCU-role 0, SCP-role 1.
 
 import DICOM
 import Logging
