@@ -246,7 +246,7 @@ extension DICOMCommand {
     struct SCP: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "scp",
-            abstract: "Run a storage and verification SCP (and C-FIND, C-MOVE, C-GET from folders): received instances are written to a folder.",
+            abstract: "Run a storage and verification SCP: received instances are written to a folder (optionally C-FIND, C-MOVE, C-GET from folders, MPPS, storage commitment).",
             discussion: "Stops on SIGINT or SIGTERM, letting open associations finish. Exits 1 if it cannot listen.")
 
         @Option(help: "Port to listen on (0: any free port, printed).") var port = 11112
@@ -257,6 +257,9 @@ extension DICOMCommand {
         @Option(help: "Answer C-FIND (Q/R and Modality Worklist) from the DICOM files in this folder (headers read at start).") var findFrom: String?
         @Option(help: "Serve C-MOVE and C-GET (Patient and Study Root) from the DICOM files in this folder (headers read at start).") var retrieveFrom: String?
         @Option(help: "A C-MOVE destination: AE=HOST:PORT (repeatable).") var peer: [String] = []
+        @Option(help: "Accept MPPS N-CREATE/N-SET; keep the steps as files (SOPInstanceUID.dcm) in this folder.") var mpps: String?
+        @Flag(help: "Answer storage commitment requests for the instances stored in --out.") var commitment = false
+        @Option(help: "A remote AE the SCP may call back (storage commitment results once the requesting association has ended): AE@HOST:PORT, repeatable.") var remote: [RemoteAE] = []
         @Flag(name: .shortAndLong, help: "Log each association and instance.") var verbose = false
 
         func run() async throws {
@@ -283,6 +286,12 @@ extension DICOMCommand {
                 }
                 config.moveDestinations[ae] = destination
             }
+            if let mpps {
+                try FileManager.default.createDirectory(atPath: mpps, withIntermediateDirectories: true)
+                config.mpps = MPPSStore(directory: mpps)
+            }
+            if commitment { config.storageCommitment = DirectoryCommitmentHandler(directory: out, retrieveAETitle: aet) }
+            for r in remote { config.remoteEntities[r.aeTitle] = RemoteApplicationEntity(host: r.host, port: r.port) }
             let logger = makeLogger("isthmus.dicom.scp", verbose: verbose)
             let server = DICOMServer(configuration: config, logger: logger)
             let bound: Int

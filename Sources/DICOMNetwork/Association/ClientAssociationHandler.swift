@@ -38,6 +38,9 @@ final class ClientAssociationHandler: ChannelInboundHandler {
     private(set) var finalResponseData: [UInt8] = []
     /// C-STORE sub-operations of a C-GET received on this association (ClientAssociationHandler+GetStore).
     var getStore = ClientGetStoreState()
+    /// Requests from the acceptor (N-EVENT-REPORT): ClientAssociationHandler+Requests.swift.
+    var incomingRequest: (command: DIMSECommand, contextID: UInt8, data: [UInt8])?
+    var eventReports = EventReportInbox()
 
     init(request: AAssociateRQ, timeouts: DICOMTimeouts, logger: Logger, eventLoop: any EventLoop) {
         self.request = request
@@ -116,6 +119,7 @@ final class ClientAssociationHandler: ChannelInboundHandler {
         }
         releasing?.fail(error)
         releasing = nil
+        eventReports.fail(error)
     }
 
     @discardableResult
@@ -184,6 +188,10 @@ final class ClientAssociationHandler: ChannelInboundHandler {
                         beginIncomingStore(rsp, contextID: pdv.presentationContextID)
                         continue
                     }
+                    if !rsp.isResponse {
+                        receiveRequest(rsp, contextID: pdv.presentationContextID)
+                        continue
+                    }
                     guard let p = pending, rsp.messageIDBeingRespondedTo == p.messageID else {
                         logger.notice("unexpected DIMSE response", metadata: ["messageIDBeingRespondedTo": "\(rsp.messageIDBeingRespondedTo.map { "\($0)" } ?? "-")"])
                         continue
@@ -200,6 +208,8 @@ final class ClientAssociationHandler: ChannelInboundHandler {
                 }
             } else if getStore.current != nil {
                 guard receiveStoreData(pdv) else { return }
+            } else if incomingRequest != nil {
+                guard receiveRequestData(pdv) else { return }
             } else if responseCommand != nil {
                 responseData.append(contentsOf: pdv.data.readableBytesView)
                 guard responseData.count <= ServerAssociationHandler.maximumIdentifierLength else {

@@ -40,6 +40,8 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
     var finding: (messageID: UInt16?, task: Task<Void, Never>)?
     /// The C-STORE sub-operation of a C-GET waiting for its response (ServerAssociationHandler+Retrieve).
     var getSubOperation = GetSubOperationState()
+    /// MPPS and storage commitment (ServerAssociationHandler+Normalized.swift).
+    var normalized = NormalizedServiceState()
 
     /// Largest C-FIND identifier accepted.
     static let maximumIdentifierLength = 1 << 20
@@ -50,10 +52,11 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
         case store(command: DIMSECommand, contextID: UInt8, sink: FileSink, path: String, received: Int)
         case discard(command: DIMSECommand, contextID: UInt8)
         case find(command: DIMSECommand, contextID: UInt8, bytes: [UInt8])
+        case normalized(command: DIMSECommand, contextID: UInt8, bytes: [UInt8])
 
         var contextID: UInt8 {
             switch self {
-            case .store(_, let id, _, _, _), .discard(_, let id), .find(_, let id, _): id
+            case .store(_, let id, _, _, _), .discard(_, let id), .find(_, let id, _), .normalized(_, let id, _): id
             }
         }
     }
@@ -80,6 +83,7 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
         artim?.cancel()
         fire(.transportClosed)
         discardIncoming()
+        associationEnded()
         context.fireChannelInactive()
     }
 
@@ -250,6 +254,12 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
                     guard bytes.count <= Self.maximumIdentifierLength else { abort("C-FIND identifier longer than \(Self.maximumIdentifierLength)"); return }
                     incoming = .find(command: command, contextID: id, bytes: bytes)
                 }
+                if case .normalized(let command, let id, var bytes) = current {
+                    incoming = nil
+                    bytes.append(contentsOf: pdv.data.readableBytesView)
+                    guard bytes.count <= Self.maximumIdentifierLength else { abort("DIMSE-N data set longer than \(Self.maximumIdentifierLength)"); return }
+                    incoming = .normalized(command: command, contextID: id, bytes: bytes)
+                }
                 if pdv.isLast { finishDataSet() }
             }
         }
@@ -258,6 +268,11 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
     /// A complete command set arrived.
     private func start(_ command: DIMSECommand, contextID: UInt8) {
         let pc = accepted[contextID]!
+        if servesNormalized(command, contextID: contextID) {
+            if command.isResponse { return }
+            if command.hasDataSet { incoming = .normalized(command: command, contextID: contextID, bytes: []) } else { serveNormalized(command, contextID: contextID, bytes: []) }
+            return
+        }
         switch command.field {
         case .cEchoRQ where configuration.echo:
             var rsp = DIMSECommand(field: .cEchoRSP)
@@ -305,6 +320,8 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
             respondUnsupported(command, contextID: contextID, status: command.field == .cStoreRQ ? DIMSEStatus.outOfResources : DIMSEStatus.unrecognizedOperation)
         case .find(let command, let contextID, let bytes):
             if command.field == .cFindRQ { startFind(command, contextID: contextID, bytes: bytes) } else { startRetrieve(command, contextID: contextID, bytes: bytes) }
+        case .normalized(let command, let contextID, let bytes):
+            serveNormalized(command, contextID: contextID, bytes: bytes)
         case .store(let command, let contextID, let sink, let path, let received):
             let instance = ReceivedInstance(
                 path: path, sopClassUID: command.affectedSOPClassUID ?? "", sopInstanceUID: command.affectedSOPInstanceUID ?? "",
@@ -450,6 +467,41 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
         rsp.affectedSOPInstanceUID = command.affectedSOPInstanceUID
         rsp.status = status
         send(rsp, contextID: contextID)
+    }
+
+    // MARK: For the services in extensions (ServerAssociationHandler+Normalized.swift)
+
+    var eventLoop: (any EventLoop)? { context?.eventLoop }
+    var isEstablished: Bool { machine.state == .sta6 }
+    var callingAETitle: String { request?.callingAETitle ?? "" }
+    var calledAETitle: String { request?.calledAETitle ?? "" }
+    func abstractSyntax(of contextID: UInt8) -> String? {
+        accepted[contextID] == nil ? nil : request?.presentationContexts.first { $0.id == contextID }?.abstractSyntax
+    }
+    func transferSyntax(of contextID: UInt8) -> String? { accepted[contextID]?.transferSyntax }
+
+    /// Work a release waits for (a response still to send) begins or ends.
+    func beginWork() { busy += 1 }
+    func endWork() {
+        busy -= 1
+        if releasePending && busy == 0 && incoming == nil {
+            releasePending = false
+            fire(.releaseResponse, outgoing: .releaseRP)
+        }
+    }
+
+    /// Sends a command and its data set (already encoded in the context's transfer syntax) while
+    /// the association is up.
+    func send(_ command: DIMSECommand, dataSet: [UInt8]?, contextID: UInt8) {
+        guard machine.state == .sta6 || machine.state == .sta7 || machine.state == .sta8 else { return }
+        var command = command
+        command.hasDataSet = dataSet != nil
+        send(command, contextID: contextID)
+        if let dataSet {
+            for pdu in fragmenter.pdus(contextID: contextID, isCommand: false, bytes: ByteBuffer(bytes: dataSet)) {
+                fire(.pDataRequest, outgoing: pdu)
+            }
+        }
     }
 
     func send(_ command: DIMSECommand, contextID: UInt8) {
