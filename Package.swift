@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "DICOMNetwork", targets: ["DICOMNetwork"]),
         .library(name: "IsthmusStore", targets: ["IsthmusStore"]),
         .library(name: "IsthmusEngine", targets: ["IsthmusEngine"]),
+        .library(name: "Mapping", targets: ["Mapping"]),
         .executable(name: "isthmus", targets: ["isthmus"]),
     ],
     dependencies: [
@@ -21,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         // zlib, for the Deflated Explicit VR Little Endian transfer syntax.
@@ -48,11 +50,13 @@ let package = Package(
         ),
         // The durable store: message journal, outbound queues, DICOM archive index (SQLite via GRDB).
         .target(name: "IsthmusStore", dependencies: ["DICOM", "HL7", .product(name: "GRDB", package: "GRDB.swift")]),
+        // HL7 ⇄ DICOM mapping tables (IHE Scheduled Workflow, PIR): pure, no I/O.
+        .target(name: "Mapping", dependencies: ["DICOM", "HL7", .product(name: "Crypto", package: "swift-crypto")]),
         // The engine: configuration, `isthmus serve` (listeners under service-lifecycle), the durable intake paths.
         .target(
             name: "IsthmusEngine",
             dependencies: [
-                "DICOM", "HL7", "MLLP", "DICOMNetwork", "IsthmusStore",
+                "DICOM", "HL7", "MLLP", "DICOMNetwork", "IsthmusStore", "Mapping",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -64,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "isthmus",
             dependencies: [
-                "DICOM", "HL7", "MLLP", "DICOMNetwork", "IsthmusStore", "IsthmusEngine",
+                "DICOM", "HL7", "MLLP", "DICOMNetwork", "IsthmusStore", "IsthmusEngine", "Mapping",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -89,6 +93,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(name: "MappingTests", dependencies: ["Mapping", "DICOM", "HL7", "TestSupport"]),
         .testTarget(
             name: "DICOMNetworkTests",
             dependencies: [

@@ -107,7 +107,7 @@ struct AAssociateFields {
         var f = AAssociateFields()
         let name = isRequest ? "A-ASSOCIATE-RQ" : "A-ASSOCIATE-AC"
         guard b.readableBytes >= 68, let version: UInt16 = b.readInteger(), let _: UInt16 = b.readInteger(),
-              let called = b.readPaddedASCII(16), let calling = b.readPaddedASCII(16) else {
+              let called = b.readAETitle(), let calling = b.readAETitle() else {
             throw DICOMNetworkError(.malformedPDU, "\(name) shorter than its 68-byte fixed part")
         }
         b.moveReaderIndex(forwardBy: 32)

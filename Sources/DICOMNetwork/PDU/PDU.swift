@@ -108,10 +108,22 @@ extension ByteBuffer {
         return bytes.asciiTrimmed
     }
 
+    /// Reads a 16-byte AE title: padding trimmed, bytes outside printable ASCII read as "?" (as
+    /// `writeAETitle` writes them, so what is read writes back the same).
+    mutating func readAETitle() -> String? {
+        guard let bytes = readBytes(length: 16) else { return nil }
+        var s = bytes[...]
+        while let l = s.last, l == 0x20 || l == 0 { s.removeLast() }
+        while let f = s.first, f == 0x20 { s.removeFirst() }
+        return String(decoding: s.map { (0x20...0x7E).contains($0) ? $0 : 0x3F }, as: UTF8.self)
+    }
+
     /// Writes an AE title as 16 bytes padded with spaces (PS3.8 §9.3.2: leading and trailing
-    /// spaces are not significant).
+    /// spaces are not significant). Characters outside printable ASCII (the default repertoire)
+    /// are written as "?", one byte each, so a title read with such bytes is never cut inside a
+    /// character and writes back the same (found by Fuzz/PDUFuzz).
     mutating func writeAETitle(_ title: String) {
-        var bytes = Array(title.utf8.prefix(16))
+        var bytes = Array(title.unicodeScalars.prefix(16).map { (0x20...0x7E).contains($0.value) ? UInt8($0.value) : 0x3F })
         while bytes.count < 16 { bytes.append(0x20) }
         writeBytes(bytes)
     }

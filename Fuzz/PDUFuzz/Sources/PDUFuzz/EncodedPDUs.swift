@@ -1,0 +1,1 @@
+../../../../Tests/DICOMNetworkTests/Support/EncodedPDUs.swift
