@@ -1,0 +1,43 @@
+// The `workflow:` section of the configuration (docs/configuration.md): IHE Scheduled Workflow and Patient
+// Information Reconciliation in `isthmus serve`.
+
+import Mapping
+
+/// What the engine does with orders and patient messages, and how it maps them (docs/mapping.md).
+public struct WorkflowSettings: Sendable, Equatable {
+    /// ORM^O01 / OMI^O23 received on any MLLP listener create, update, cancel, discontinue or complete
+    /// worklist items, served by every DICOM listener's Modality Worklist C-FIND.
+    public var orders = true
+    /// ADT A01/A04/A05/A08/A28/A31 update patients, A40 merges, A47 changes an identifier.
+    public var patients = true
+    /// Scheduled Station AE Title when an order names none.
+    public var stationAETitle: String?
+    /// Modality when an order names none.
+    public var modality: String?
+    public var studyUIDPolicy: StudyUIDPolicy = .deriveFromAccession
+    public var spsIDPolicy: SPSIDPolicy = .fromRequestedProcedureID
+    /// Specific Character Set of worklist items and patient records; nil → from MSH-18.
+    public var characterSet: String?
+    /// Truncate overlong values instead of answering AE.
+    public var truncateOverlongValues = false
+
+    public init() {}
+
+    /// The order mapper these settings describe.
+    public var orderMapper: OrderMapper {
+        func apply(_ t: OrderMappingTable) -> OrderMappingTable {
+            var t = t
+            t.studyUIDPolicy = studyUIDPolicy
+            t.spsIDPolicy = spsIDPolicy
+            t.defaultStationAETitle = stationAETitle
+            t.defaultModality = modality
+            t.characterSet = characterSet
+            t.truncateOverlongValues = truncateOverlongValues
+            return t
+        }
+        return OrderMapper(orm: apply(.orm), omi: apply(.omi))
+    }
+
+    /// The patient mapper these settings describe.
+    public var patientMapper: PatientMapper { PatientMapper(characterSet: characterSet) }
+}
