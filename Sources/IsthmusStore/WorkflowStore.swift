@@ -18,6 +18,11 @@ public protocol WorkflowStore: Store {
     @discardableResult
     func upsertWorklistItem(_ dataSet: DataSet, at: Date) async throws -> WorklistUpsertOutcome
 
+    /// Several items in one transaction (all SPS of one order, or a bulk load): all stored or,
+    /// if one is invalid, none. Outcomes in the order given.
+    @discardableResult
+    func upsertWorklistItems(_ dataSets: [DataSet], at: Date) async throws -> [WorklistUpsertOutcome]
+
     /// Sets the status of the item with `key` whatever its current status (order control from the
     /// RIS: cancel → CANCELED, discontinue → DISCONTINUED, complete → COMPLETED), in the index
     /// and in the data set's SPS Status. Throws `.itemNotFound` when there is no such item.

@@ -5,6 +5,7 @@ import Foundation
 import GRDB
 
 extension SQLiteStore {
+    @discardableResult
     public func updatePatient(_ key: PatientKey, attributes: DataSet, at: Date) async throws -> PatientUpdateOutcome {
         let bytes = try attributes.storedBytes()
         return try await write { db in
@@ -22,6 +23,7 @@ extension SQLiteStore {
         }
     }
 
+    @discardableResult
     public func mergePatient(prior: PatientKey, into surviving: PatientKey, at: Date) async throws -> PatientMoveResult {
         try await write { db in
             if prior == surviving { throw WorkflowError(.samePatient, "a patient cannot be merged into itself", prior: prior, surviving: surviving) }
@@ -58,6 +60,7 @@ extension SQLiteStore {
         }
     }
 
+    @discardableResult
     public func changePatientIdentifier(from: PatientKey, to: PatientKey, at: Date) async throws -> PatientMoveResult {
         try await write { db in
             let target = try Self.patientRow(db, to)

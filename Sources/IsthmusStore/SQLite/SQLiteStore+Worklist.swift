@@ -5,18 +5,21 @@ import Foundation
 import GRDB
 
 extension SQLiteStore: WorkflowStore {
+    @discardableResult
     public func upsertWorklistItem(_ dataSet: DataSet, at: Date) async throws -> WorklistUpsertOutcome {
-        let item = try WorklistItem(dataSet: dataSet, updatedAt: at)
-        let bytes = try dataSet.storedBytes()
+        try await upsertWorklistItems([dataSet], at: at)[0]
+    }
+
+    @discardableResult
+    public func upsertWorklistItems(_ dataSets: [DataSet], at: Date) async throws -> [WorklistUpsertOutcome] {
+        let items = try dataSets.map { ds throws(WorkflowError) in (try WorklistItem(dataSet: ds, updatedAt: at), try ds.storedBytes()) }
         return try await write { db in
-            let existing = try db.one(Int64.self, sql: "SELECT id FROM worklist_item WHERE accession_number = ? AND requested_procedure_id = ? AND sps_id = ?",
-                arguments: [item.key.accessionNumber, item.key.requestedProcedureID, item.key.scheduledProcedureStepID])
-            if let existing {
+            try items.map { item, bytes in
+                let existing = try db.one(Int64.self, sql: "SELECT id FROM worklist_item WHERE accession_number = ? AND requested_procedure_id = ? AND sps_id = ?",
+                    arguments: [item.key.accessionNumber, item.key.requestedProcedureID, item.key.scheduledProcedureStepID])
                 try Self.writeWorklistRow(db, id: existing, item, bytes: bytes)
-                return .updated
+                return existing == nil ? WorklistUpsertOutcome.created : .updated
             }
-            try Self.writeWorklistRow(db, id: nil, item, bytes: bytes)
-            return .created
         }
     }
 
@@ -59,6 +62,7 @@ extension SQLiteStore: WorkflowStore {
         }
     }
 
+    @discardableResult
     public func updateWorklistStatus(_ status: ProcedureStepStatus, where selector: WorklistSelector, at: Date) async throws -> Int {
         let (condition, arguments): (String, StatementArguments) = switch selector {
         case .key(let k): ("accession_number = ? AND requested_procedure_id = ? AND sps_id = ?", [k.accessionNumber, k.requestedProcedureID, k.scheduledProcedureStepID])
@@ -91,6 +95,23 @@ extension SQLiteStore: WorkflowStore {
     }
 
     public func worklistItems(matching q: WorklistQuery) async throws -> [WorklistItem] {
+        let (sql, arguments) = Self.worklistSQL(q, columns: "data, updated_at")
+        return try await read { db in try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.worklistItem) }
+    }
+
+    /// The row ids the query selects, without reading the data sets (for measuring the index).
+    func worklistRowIDs(matching q: WorklistQuery) async throws -> [Int64] {
+        let (sql, arguments) = Self.worklistSQL(q, columns: "id")
+        return try await read { db in try Int64.fetchAll(db, sql: sql, arguments: arguments) }
+    }
+
+    /// SQLite's plan for the query (`EXPLAIN QUERY PLAN` details).
+    func worklistQueryPlan(_ q: WorklistQuery) async throws -> [String] {
+        let (sql, arguments) = Self.worklistSQL(q, columns: "data")
+        return try await read { db in try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] as String } }
+    }
+
+    static func worklistSQL(_ q: WorklistQuery, columns: String) -> (String, StatementArguments) {
         var conditions: [String] = []
         var arguments: StatementArguments = []
         func match(_ column: String, _ value: String?, _ op: String = "=") {
@@ -125,12 +146,17 @@ extension SQLiteStore: WorkflowStore {
         }
         match("accession_number", q.accessionNumber)
         match("study_instance_uid", q.studyInstanceUID)
-        var sql = "SELECT data, updated_at FROM worklist_item"
+        // Without statistics SQLite may prefer the (status, date) index; a worklist query names
+        // its station (or modality), whose index narrows far more.
+        var sql = "SELECT \(columns) FROM worklist_item"
+        if q.stationAETitle != nil {
+            sql += " INDEXED BY worklist_station"
+        } else if q.modality != nil {
+            sql += " INDEXED BY worklist_modality"
+        }
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
         sql += " ORDER BY start_date, start_time, id"
         if q.limit > 0 { sql += " LIMIT \(q.limit)" }
-        let query = sql
-        let args = arguments
-        return try await read { db in try Row.fetchAll(db, sql: query, arguments: args).map(Self.worklistItem) }
+        return (sql, arguments)
     }
 }
