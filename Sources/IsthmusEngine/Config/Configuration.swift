@@ -12,6 +12,8 @@ public struct Configuration: Sendable, Equatable {
     public var channels: [MessageChannel] = []
     public var retention = Retention()
     public var duplicates = DuplicateSettings()
+    /// Orders → worklist, ADT → patients (docs/configuration.md, `workflow`).
+    public var workflow = WorkflowSettings()
 
     public init() {}
 

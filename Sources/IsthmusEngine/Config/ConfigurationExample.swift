@@ -94,5 +94,15 @@ duplicates:
   hl7-window: 24h                    # same sender (MSH-3/MSH-4) and MSH-10 within this: ACKed, not enqueued again
   sop-instance: ignore               # ignore | replace | reject (0111H)
 
+workflow:                            # IHE Scheduled Workflow and PIR (docs/mapping.md)
+  orders: true                       # ORM^O01 / OMI^O23 on any MLLP listener → Modality Worklist of every DICOM listener
+  patients: true                     # ADT A01/A04/A05/A08/A28/A31 update, A40 merge, A47 identifier change
+  station-ae-title: CT01             # Scheduled Station AE Title when an order names none
+  modality: CT                       # modality when an order names none
+  study-uid-policy: derive           # no Study Instance UID in the order: reject | derive (from the accession) | generate
+  sps-id-policy: requested-procedure-id   # no SPS ID: reject | requested-procedure-id | generate
+  character-set: ISO_IR 192          # worklist and patient text; absent: from MSH-18
+  truncate-overlong-values: false    # true: cut values too long for their VR instead of answering AE
+
 """#
 }

@@ -4,6 +4,7 @@
 import DICOM
 import Foundation
 import HL7
+import Mapping
 import Yams
 
 /// Reads and validates a configuration file.
@@ -104,6 +105,17 @@ final class ConfigurationReader {
             if let w = d.duration("hl7-window") { c.duplicates.hl7Window = w }
             if let p = d.choice("sop-instance", SOPDuplicatePolicy.self) { c.duplicates.sopInstance = p }
             d.finish()
+        }
+        if let w = top.mapping("workflow") {
+            if let b = w.bool("orders") { c.workflow.orders = b }
+            if let b = w.bool("patients") { c.workflow.patients = b }
+            c.workflow.stationAETitle = w.aeTitle("station-ae-title")
+            c.workflow.modality = w.string("modality")
+            if let p = w.choice("study-uid-policy", StudyUIDPolicy.self) { c.workflow.studyUIDPolicy = p }
+            if let p = w.choice("sps-id-policy", SPSIDPolicy.self) { c.workflow.spsIDPolicy = p }
+            c.workflow.characterSet = w.string("character-set")
+            if let b = w.bool("truncate-overlong-values") { c.workflow.truncateOverlongValues = b }
+            w.finish()
         }
         top.finish()
         crossCheck(c, top)

@@ -90,6 +90,7 @@ public final class Engine: Service, Sendable {
                 dc.host = l.host
                 dc.port = l.port
                 dc.echo = true
+                if config.workflow.orders { dc.query = WorklistQueryHandler(store: store) }
                 if !l.allowedCallingAETitles.isEmpty { dc.policy.allowedCallingAETitles = Set(l.allowedCallingAETitles) }
                 dc.storage = DICOMIntake(listener: l.name, store: store, contentDirectory: data.contentDirectory,
                                          policy: config.duplicates.sopInstance, router: router, logger: logger)
@@ -132,7 +133,8 @@ public final class Engine: Service, Sendable {
             for (l, server) in mllp {
                 var listenerLogger = logger
                 listenerLogger[metadataKey: "listener"] = "\(l.name)"
-                let intake = HL7Intake(listener: l.name, store: store, router: router, duplicateWindow: duplicateWindow, logger: listenerLogger)
+                let intake = HL7Intake(listener: l.name, store: store, router: router, duplicateWindow: duplicateWindow, logger: listenerLogger,
+                                       workflow: HL7Workflow(settings: config.workflow, store: store, logger: listenerLogger))
                 group.addTask {
                     do {
                         try await server.serve { payload in await intake.handle(payload) }

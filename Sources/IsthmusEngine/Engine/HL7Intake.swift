@@ -23,14 +23,17 @@ public struct HL7Intake: Sendable {
     public let router: ChannelRouter
     public let duplicateWindow: Duration
     public let logger: Logger
+    /// Orders → worklist, ADT → patients (applied before the message is journaled; nil: off).
+    public let workflow: HL7Workflow?
     private let counter = ACKCounter()
 
-    public init(listener: String, store: any Store, router: ChannelRouter, duplicateWindow: Duration, logger: Logger) {
+    public init(listener: String, store: any Store, router: ChannelRouter, duplicateWindow: Duration, logger: Logger, workflow: HL7Workflow? = nil) {
         self.listener = listener
         self.store = store
         self.router = router
         self.duplicateWindow = duplicateWindow
         self.logger = logger
+        self.workflow = workflow
     }
 
     /// Handles one MLLP payload; returns the ACK to send (nil when the message asks for none).
@@ -53,6 +56,11 @@ public struct HL7Intake: Sendable {
         guard message.messageType != nil else {
             logger.warning("rejected: no MSH-9", metadata: ["listener": "\(listener)", "controlID": "\(controlID)"])
             return acknowledge(message, .reject, ackID: ackID, errors: [AcknowledgmentError(.requiredFieldMissing, at: ErrorLocation(segment: "MSH", field: 9), message: "MSH-9 is empty")])
+        }
+        // The worklist or patient change first: it is idempotent, so a message journaled after it (or a sender
+        // repeating it when an ACK was lost) never leaves an AA without the change committed.
+        if let workflow, let errors = await workflow.apply(message) {
+            return acknowledge(message, .error, ackID: ackID, errors: errors)
         }
         let channels = router.channels(from: listener, keeping: .hl7(message))
         var metadata = ["listener": listener]
