@@ -18,11 +18,14 @@ public struct Configuration: Sendable, Equatable {
     public init() {}
 
     /// What `isthmus serve` runs with no configuration file: data under `./isthmus-data`, an MLLP listener on
-    /// 2575 and a DICOM SCP (AE `ISTHMUS`, storage and echo, any caller) on 11112, no channels.
+    /// 2575 and a DICOM SCP (AE `ISTHMUS`, storage and echo, Modality Worklist, any caller) on 11112, no channels,
+    /// the imaging workflow on (orders → worklist, ADT → patients).
     public static var `default`: Configuration {
         var c = Configuration()
         c.mllpListeners = [MLLPListener(name: "mllp", port: 2575)]
         c.dicomListeners = [DICOMListener(name: "dicom", aeTitle: "ISTHMUS", port: 11112)]
+        c.workflow.orders = true
+        c.workflow.patients = true
         return c
     }
 }

@@ -94,7 +94,8 @@ duplicates:
   hl7-window: 24h                    # same sender (MSH-3/MSH-4) and MSH-10 within this: ACKed, not enqueued again
   sop-instance: ignore               # ignore | replace | reject (0111H)
 
-workflow:                            # IHE Scheduled Workflow and PIR (docs/mapping.md)
+workflow:                            # IHE Scheduled Workflow and PIR (docs/mapping.md); no section: off
+  listeners: [orders-in]             # the MLLP listeners it reads (absent: all)
   orders: true                       # ORM^O01 / OMI^O23 on any MLLP listener → Modality Worklist of every DICOM listener
   patients: true                     # ADT A01/A04/A05/A08/A28/A31 update, A40 merge, A47 identifier change
   station-ae-title: CT01             # Scheduled Station AE Title when an order names none

@@ -107,8 +107,9 @@ final class ConfigurationReader {
             d.finish()
         }
         if let w = top.mapping("workflow") {
-            if let b = w.bool("orders") { c.workflow.orders = b }
-            if let b = w.bool("patients") { c.workflow.patients = b }
+            c.workflow.orders = w.bool("orders") ?? true
+            c.workflow.patients = w.bool("patients") ?? true
+            if w.has("listeners") { c.workflow.listeners = w.stringList("listeners") }
             c.workflow.stationAETitle = w.aeTitle("station-ae-title")
             c.workflow.modality = w.string("modality")
             if let p = w.choice("study-uid-policy", StudyUIDPolicy.self) { c.workflow.studyUIDPolicy = p }
@@ -355,6 +356,10 @@ final class ConfigurationReader {
             if let other = ports.updateValue(l.name, forKey: l.port) { report(ld[safe: i], "listeners.dicom[\(i)].port", "port \(l.port) is also used by listener '\(other)'") }
         }
         let mllpSources = Set(c.mllpListeners.map(\.name)), dicomSources = Set(c.dicomListeners.map(\.name))
+        let workflowNodes = top.nodes(at: ["workflow", "listeners"])
+        for (i, name) in (c.workflow.listeners ?? []).enumerated() where !mllpSources.contains(name) {
+            report(workflowNodes[safe: i], "workflow.listeners[\(i)]", "no MLLP listener is named '\(name)'")
+        }
         for (i, ch) in c.channels.enumerated() {
             let node = channelNodes[safe: i]
             let path = "channels[\(i)]"

@@ -134,7 +134,7 @@ public final class Engine: Service, Sendable {
                 var listenerLogger = logger
                 listenerLogger[metadataKey: "listener"] = "\(l.name)"
                 let intake = HL7Intake(listener: l.name, store: store, router: router, duplicateWindow: duplicateWindow, logger: listenerLogger,
-                                       workflow: HL7Workflow(settings: config.workflow, store: store, logger: listenerLogger))
+                                       workflow: config.workflow.reads(l.name) ? HL7Workflow(settings: config.workflow, store: store, logger: listenerLogger) : nil)
                 group.addTask {
                     do {
                         try await server.serve { payload in await intake.handle(payload) }

@@ -5,11 +5,14 @@ import Mapping
 
 /// What the engine does with orders and patient messages, and how it maps them (docs/mapping.md).
 public struct WorkflowSettings: Sendable, Equatable {
-    /// ORM^O01 / OMI^O23 received on any MLLP listener create, update, cancel, discontinue or complete
-    /// worklist items, served by every DICOM listener's Modality Worklist C-FIND.
-    public var orders = true
+    /// ORM^O01 / OMI^O23 received on the workflow's MLLP listeners create, update, cancel, discontinue or
+    /// complete worklist items, served by every DICOM listener's Modality Worklist C-FIND. Off unless the
+    /// configuration has a `workflow:` section (on in the default configuration of `isthmus serve`).
+    public var orders = false
     /// ADT A01/A04/A05/A08/A28/A31 update patients, A40 merges, A47 changes an identifier.
-    public var patients = true
+    public var patients = false
+    /// The MLLP listeners whose messages the workflow reads (nil: all).
+    public var listeners: [String]?
     /// Scheduled Station AE Title when an order names none.
     public var stationAETitle: String?
     /// Modality when an order names none.
@@ -22,6 +25,11 @@ public struct WorkflowSettings: Sendable, Equatable {
     public var truncateOverlongValues = false
 
     public init() {}
+
+    /// Whether messages from `listener` go through the workflow.
+    public func reads(_ listener: String) -> Bool {
+        (orders || patients) && (listeners?.contains(listener) ?? true)
+    }
 
     /// The order mapper these settings describe.
     public var orderMapper: OrderMapper {
