@@ -4,6 +4,7 @@
 //   isthmus-store-writer bench DIR WRITERS COUNT [--no-group-commit] [--claim N] [--no-wait]
 //                                                   COUNT receives from WRITERS concurrent tasks; prints receives/s;
 //                                                   then drains the queue N entries per claim; prints deliveries/s
+//   isthmus-store-writer worklist DIR COUNT          COUNT worklist items, then p50/p99 of worklist queries
 import Foundation
 import IsthmusStore
 
@@ -92,6 +93,9 @@ case "bench":
     let drainSeconds = Double(drained.components.seconds) + Double(drained.components.attoseconds) / 1e18
     emit(String(format: "delivery: %d entries claimed %d at a time and marked sent%@ in %.2f s = %.0f deliveries/s",
                 delivered, batch, args.contains("--no-wait") ? " without waiting" : "", drainSeconds, Double(delivered) / drainSeconds))
+    try await store.close()
+case "worklist":
+    try await worklistBench(store, count: Int(args[3]) ?? 100_000)
     try await store.close()
 default:
     FileHandle.standardError.write(Data("unknown mode \(args[1])\n".utf8))

@@ -57,3 +57,14 @@ extension Schema {
             """)
     }
 }
+
+extension Schema {
+    /// Creates a database at `path` migrated only up to `migration`, then runs `sql` (for
+    /// upgrade tests).
+    static func createDatabase(at path: String, upTo migration: String, then sql: String = "") throws {
+        let queue = try DatabaseQueue(path: path)
+        try migrator.migrate(queue, upTo: migration)
+        if !sql.isEmpty { try queue.write { db in try db.execute(sql: sql) } }
+        try queue.close()
+    }
+}
