@@ -26,6 +26,7 @@ public struct Configuration: Sendable, Equatable {
         c.dicomListeners = [DICOMListener(name: "dicom", aeTitle: "ISTHMUS", port: 11112)]
         c.workflow.orders = true
         c.workflow.patients = true
+        c.workflow.mpps = true
         return c
     }
 }

@@ -109,6 +109,9 @@ final class ConfigurationReader {
         if let w = top.mapping("workflow") {
             c.workflow.orders = w.bool("orders") ?? true
             c.workflow.patients = w.bool("patients") ?? true
+            c.workflow.mpps = w.bool("mpps") ?? true
+            if let t = w.choice("status-message", StatusMessageType.self) { c.workflow.statusMessageType = t }
+            c.workflow.statusDestinations = w.list("status-to") { destination($0, channel: "workflow") }
             if w.has("listeners") { c.workflow.listeners = w.stringList("listeners") }
             c.workflow.stationAETitle = w.aeTitle("station-ae-title")
             c.workflow.modality = w.string("modality")
@@ -359,6 +362,16 @@ final class ConfigurationReader {
         let workflowNodes = top.nodes(at: ["workflow", "listeners"])
         for (i, name) in (c.workflow.listeners ?? []).enumerated() where !mllpSources.contains(name) {
             report(workflowNodes[safe: i], "workflow.listeners[\(i)]", "no MLLP listener is named '\(name)'")
+        }
+        let statusNodes = top.nodes(at: ["workflow", "status-to"])
+        for (j, d) in c.workflow.statusDestinations.enumerated() {
+            let dn = statusNodes[safe: j], dp = "workflow.status-to[\(j)]"
+            switch d.kind {
+            case .mllp(let peer):
+                if !c.mllpPeers.contains(where: { $0.name == peer }) { report(dn?["mllp"] ?? dn, dp + ".mllp", "no MLLP peer is named '\(peer)'") }
+            case .dicom: report(dn, dp, "procedure status messages are HL7: send them to an MLLP peer, a folder or an HTTP URL")
+            case .folder, .http: break
+            }
         }
         for (i, ch) in c.channels.enumerated() {
             let node = channelNodes[safe: i]

@@ -18,37 +18,44 @@ public struct DeliveryService: Sendable {
         var workers: [DeliveryWorker] = []
         let callingAE = configuration.dicomListeners.first?.aeTitle ?? "ISTHMUS"
         let content = configuration.data.contentDirectory
+        // Every channel destination, and the workflow's procedure status destinations (queues `workflow/NAME`).
+        var queues: [(channel: MessageChannel, destination: Destination)] = []
         for channel in configuration.channels {
-            for destination in channel.destinations {
-                let queue = ChannelRouter.queueName(channel: channel.name, destination: destination.name)
-                let sender: any DestinationSender
-                switch destination.kind {
-                case .mllp(let peerName):
-                    guard let peer = configuration.mllpPeers.first(where: { $0.name == peerName }) else {
-                        throw EngineError(description: "channel \(channel.name): destination \(destination.name): no MLLP peer named \(peerName)")
-                    }
-                    var tls: NIOSSLContext?
-                    if let t = peer.tls {
-                        do {
-                            tls = try MLLPTLS.clientContext(ca: t.ca, certificateChain: t.certificate, privateKey: t.key)
-                        } catch {
-                            throw EngineError(description: "MLLP peer \(peer.name): TLS: \(error)")
-                        }
-                    }
-                    sender = MLLPSender(host: peer.host, port: peer.port, tls: tls, serverHostname: peer.tls == nil ? nil : peer.host,
-                                        transforms: channel.transforms)
-                case .dicom(let peerName):
-                    guard let peer = configuration.dicomPeers.first(where: { $0.name == peerName }) else {
-                        throw EngineError(description: "channel \(channel.name): destination \(destination.name): no DICOM peer named \(peerName)")
-                    }
-                    sender = DICOMSender(host: peer.host, port: peer.port, calledAETitle: peer.aeTitle, callingAETitle: callingAE, contentDirectory: content)
-                case .folder(let path):
-                    sender = FolderSender(directory: path, contentDirectory: content, transforms: channel.transforms)
-                case .http:
-                    sender = UnsupportedSender(reason: "HTTP destinations are not implemented yet")
+            for destination in channel.destinations { queues.append((channel, destination)) }
+        }
+        if configuration.workflow.mpps {
+            let workflow = MessageChannel(name: "workflow", source: "")
+            for destination in configuration.workflow.statusDestinations { queues.append((workflow, destination)) }
+        }
+        for (channel, destination) in queues {
+            let queue = ChannelRouter.queueName(channel: channel.name, destination: destination.name)
+            let sender: any DestinationSender
+            switch destination.kind {
+            case .mllp(let peerName):
+                guard let peer = configuration.mllpPeers.first(where: { $0.name == peerName }) else {
+                    throw EngineError(description: "channel \(channel.name): destination \(destination.name): no MLLP peer named \(peerName)")
                 }
-                workers.append(DeliveryWorker(queue: queue, store: store, sender: sender, policy: policy, logger: logger))
+                var tls: NIOSSLContext?
+                if let t = peer.tls {
+                    do {
+                        tls = try MLLPTLS.clientContext(ca: t.ca, certificateChain: t.certificate, privateKey: t.key)
+                    } catch {
+                        throw EngineError(description: "MLLP peer \(peer.name): TLS: \(error)")
+                    }
+                }
+                sender = MLLPSender(host: peer.host, port: peer.port, tls: tls, serverHostname: peer.tls == nil ? nil : peer.host,
+                                    transforms: channel.transforms)
+            case .dicom(let peerName):
+                guard let peer = configuration.dicomPeers.first(where: { $0.name == peerName }) else {
+                    throw EngineError(description: "channel \(channel.name): destination \(destination.name): no DICOM peer named \(peerName)")
+                }
+                sender = DICOMSender(host: peer.host, port: peer.port, calledAETitle: peer.aeTitle, callingAETitle: callingAE, contentDirectory: content)
+            case .folder(let path):
+                sender = FolderSender(directory: path, contentDirectory: content, transforms: channel.transforms)
+            case .http:
+                sender = UnsupportedSender(reason: "HTTP destinations are not implemented yet")
             }
+            workers.append(DeliveryWorker(queue: queue, store: store, sender: sender, policy: policy, logger: logger))
         }
         self.workers = workers
     }

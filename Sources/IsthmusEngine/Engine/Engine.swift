@@ -91,6 +91,7 @@ public final class Engine: Service, Sendable {
                 dc.port = l.port
                 dc.echo = true
                 if config.workflow.orders { dc.query = WorklistQueryHandler(store: store) }
+                if config.workflow.mpps { dc.mpps = StoreMPPSHandler(store: store, settings: config.workflow, logger: logger) }
                 if !l.allowedCallingAETitles.isEmpty { dc.policy.allowedCallingAETitles = Set(l.allowedCallingAETitles) }
                 dc.storage = DICOMIntake(listener: l.name, store: store, contentDirectory: data.contentDirectory,
                                          policy: config.duplicates.sopInstance, router: router, logger: logger)

@@ -23,6 +23,12 @@ public struct WorkflowSettings: Sendable, Equatable {
     public var characterSet: String?
     /// Truncate overlong values instead of answering AE.
     public var truncateOverlongValues = false
+    /// Accept MPPS (N-CREATE/N-SET) on the DICOM listeners: kept in the store, worklist status updated.
+    public var mpps = false
+    /// Where procedure status messages made from MPPS go (queues `workflow/NAME`); none: not made.
+    public var statusDestinations: [Destination] = []
+    /// ORM^O01 (v2.3.1) or OMI^O23 (v2.5.1).
+    public var statusMessageType: StatusMessageType = .orm
 
     public init() {}
 
