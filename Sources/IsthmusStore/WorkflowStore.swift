@@ -40,6 +40,11 @@ public protocol WorkflowStore: Store {
     /// which applies the exact PS3.4 K.6 matching to their data sets).
     func worklistItems(matching query: WorklistQuery) async throws -> [WorklistItem]
 
+    /// Deletes the items that are COMPLETED, DISCONTINUED or CANCELED and were last written
+    /// before `date` (worklist retention). Returns how many.
+    @discardableResult
+    func deleteFinishedWorklistItems(updatedBefore date: Date) async throws -> Int
+
     // MARK: Patients (PIR)
 
     /// Creates or replaces the patient's demographics (A01/A04/A05/A08/A28/A31) and applies them

@@ -142,6 +142,10 @@ struct WorklistTests {
         // An update of the order (XO) brings its status back.
         try await store.upsertWorklistItem(Workflow.item(accession: "A1", sps: "S2", study: "1.2.3.1"))
         #expect(try await store.worklistItem(Workflow.key("A1", "RP1", "S2"))?.status == .scheduled)
+        // Retention: finished items written before the cut-off go; open ones stay.
+        #expect(try await store.deleteFinishedWorklistItems(updatedBefore: Date(timeIntervalSinceNow: -3600)) == 0)
+        #expect(try await store.deleteFinishedWorklistItems(updatedBefore: Date(timeIntervalSinceNow: 1)) == 2)
+        #expect(try await store.worklistItems(matching: WorklistQuery(statuses: [])).map(\.key.scheduledProcedureStepID).sorted() == ["S2", "S3"])
         try await store.close()
     }
 }

@@ -82,6 +82,15 @@ extension SQLiteStore: WorkflowStore {
         }
     }
 
+    @discardableResult
+    public func deleteFinishedWorklistItems(updatedBefore date: Date) async throws -> Int {
+        try await write { db in
+            try db.run(sql: "DELETE FROM worklist_item WHERE status IN ('COMPLETED', 'DISCONTINUED', 'CANCELED') AND updated_at < ?",
+                arguments: [date.storeSeconds])
+            return db.changesCount
+        }
+    }
+
     public func worklistItem(_ key: WorklistKey) async throws -> WorklistItem? {
         try await read { db in
             try db.row(sql: "SELECT \(Self.worklistItemColumns) FROM worklist_item WHERE accession_number = ? AND requested_procedure_id = ? AND sps_id = ?",
