@@ -57,7 +57,7 @@ extension SQLiteStore: WorkflowStore {
         try await write { db in
             guard let row = try db.row(sql: "SELECT id, data FROM worklist_item WHERE accession_number = ? AND requested_procedure_id = ? AND sps_id = ?",
                 arguments: [key.accessionNumber, key.requestedProcedureID, key.scheduledProcedureStepID])
-            else { throw WorkflowError(.itemNotFound, "no worklist item \(key)") }
+            else { throw WorkflowError(.itemNotFound, "no worklist item has this accession number, requested procedure ID and SPS ID") }
             try Self.rewriteWorklistRow(db, id: row["id"], data: row["data"], at: at) { ds in try ds.setStepStatus(status) }
         }
     }
