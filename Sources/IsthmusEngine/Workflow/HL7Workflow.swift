@@ -92,16 +92,14 @@ public struct HL7Workflow: Sendable {
         case .merge(let prior, _):
             let priorKey = PatientKey(id: prior.id, issuer: prior.issuer)
             do {
-                let moved = try await store.mergePatient(prior: priorKey, into: key, at: Date())
-                _ = try await store.updatePatient(key, attributes: record.attributes, at: Date())
+                let moved = try await store.mergePatient(prior: priorKey, into: key, survivorAttributes: record.attributes, at: Date())
                 logger.info("patients merged", metadata: ["controlID": "\(controlID)", "worklistItems": "\(moved.worklistItems)", "instances": "\(moved.instances)", "mpps": "\(moved.performedProcedureSteps)"])
             } catch let error as WorkflowError where error.kind == .repeatedMerge {
                 // Already merged the same way: the sender repeating a message whose ACK it lost.
                 logger.info("merge already applied", metadata: ["controlID": "\(controlID)"])
             }
         case .changeIdentifier(let from, _):
-            let moved = try await store.changePatientIdentifier(from: PatientKey(id: from.id, issuer: from.issuer), to: key, at: Date())
-            _ = try await store.updatePatient(key, attributes: record.attributes, at: Date())
+            let moved = try await store.changePatientIdentifier(from: PatientKey(id: from.id, issuer: from.issuer), to: key, attributes: record.attributes, at: Date())
             logger.info("patient identifier changed", metadata: ["controlID": "\(controlID)", "worklistItems": "\(moved.worklistItems)", "instances": "\(moved.instances)"])
         }
     }
