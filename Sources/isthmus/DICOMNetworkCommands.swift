@@ -246,7 +246,7 @@ extension DICOMCommand {
     struct SCP: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "scp",
-            abstract: "Run a storage and verification SCP: received instances are written to a folder.",
+            abstract: "Run a storage and verification SCP (and C-FIND, C-MOVE, C-GET from folders): received instances are written to a folder.",
             discussion: "Stops on SIGINT or SIGTERM, letting open associations finish. Exits 1 if it cannot listen.")
 
         @Option(help: "Port to listen on (0: any free port, printed).") var port = 11112
@@ -255,6 +255,8 @@ extension DICOMCommand {
         @Option(help: "Folder for received instances (named SOPInstanceUID.dcm).") var out: String
         @Option(help: "Calling AE titles allowed (repeatable); any if none given.") var allow: [String] = []
         @Option(help: "Answer C-FIND (Q/R and Modality Worklist) from the DICOM files in this folder (headers read at start).") var findFrom: String?
+        @Option(help: "Serve C-MOVE and C-GET (Patient and Study Root) from the DICOM files in this folder (headers read at start).") var retrieveFrom: String?
+        @Option(help: "A C-MOVE destination: AE=HOST:PORT (repeatable).") var peer: [String] = []
         @Flag(name: .shortAndLong, help: "Log each association and instance.") var verbose = false
 
         func run() async throws {
@@ -269,6 +271,18 @@ extension DICOMCommand {
                 config.query = handler
                 printError("C-FIND answered from \(handler.dataSets.count) data sets")
             }
+            if let retrieveFrom {
+                let handler = DirectoryRetrieveHandler(directory: retrieveFrom)
+                config.retrieve = handler
+                printError("C-MOVE/C-GET served from \(handler.entries.count) instances")
+            }
+            for p in peer {
+                guard let (ae, destination) = Self.parsePeer(p) else {
+                    printError("bad --peer \(p): expected AE=HOST:PORT")
+                    throw ExitCode(1)
+                }
+                config.moveDestinations[ae] = destination
+            }
             let logger = makeLogger("isthmus.dicom.scp", verbose: verbose)
             let server = DICOMServer(configuration: config, logger: logger)
             let bound: Int
@@ -280,6 +294,12 @@ extension DICOMCommand {
             FileHandle.standardOutput.write(Data("listening as \(aet) on port \(bound)\n".utf8))
             await waitForTermination()
             await server.shutdown()
+        }
+
+        /// `AE=HOST:PORT`.
+        static func parsePeer(_ s: String) -> (String, RetrieveDestination)? {
+            guard let eq = s.firstIndex(of: "="), let remote = RemoteAE(argument: s[..<eq] + "@" + s[s.index(after: eq)...]) else { return nil }
+            return (remote.aeTitle, RetrieveDestination(host: remote.host, port: remote.port))
         }
 
         /// Returns on SIGINT or SIGTERM.
@@ -295,6 +315,137 @@ extension DICOMCommand {
                     once.keep(source)
                 }
             }
+        }
+    }
+}
+
+extension DICOMCommand {
+    /// The identifier of a retrieve: the level and the keys given as for `find`.
+    static func retrieveIdentifier(level: String, keys: [String]) throws -> DataSet {
+        var identifier = DataSet()
+        try identifier.set(Tag(0x0008, 0x0052), vr: .CS, string: level.uppercased())
+        for k in keys { try Find.add(k, to: &identifier) }
+        return identifier
+    }
+
+    /// Prints the outcome of a move or get and picks the exit status.
+    static func report(_ what: String, _ r: RetrieveResult) throws {
+        let status = "0x" + String(r.status, radix: 16, uppercase: true)
+        print("\(what): \(r.completed) completed, \(r.failed) failed, \(r.warning) warning (status \(status))")
+        for uid in r.failedSOPInstanceUIDs { printError("failed: \(uid)") }
+        switch DIMSEStatus.category(r.status) {
+        case .success: return
+        case .warning: throw ExitCode(2)
+        default:
+            printError("\(what) failed with status \(status)")
+            throw ExitCode(1)
+        }
+    }
+
+    struct Move: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Ask a remote AE to send instances to a destination AE (C-MOVE).",
+            discussion: """
+                The identifier holds --level and the unique keys (-k StudyInstanceUID=…, several UIDs \
+                separated by \\). Exits 0 when every sub-operation succeeded, 2 when some failed or had \
+                warnings (status B000H), 1 if the association failed or the move was refused (e.g. A801H \
+                unknown destination) or cancelled.
+                """)
+
+        @Argument(help: "The remote AE: AE@HOST:PORT.") var remote: RemoteAE
+        @Option(help: "The move destination's AE title (known to the remote AE).") var dest: String
+        @Option(help: "Query/Retrieve Level (PATIENT, STUDY, SERIES, IMAGE).") var level = "STUDY"
+        @Option(name: [.customShort("k"), .long], help: "A key: KEYWORD=VALUE or GGGG,EEEE=VALUE (repeatable).") var key: [String] = []
+        @Flag(help: "Patient Root Q/R information model (default: Study Root).") var patientRoot = false
+        @Option(help: "Our own AE title (calling AE title).") var aet = "ISTHMUS"
+        @Option(help: "Seconds to wait for the connection, association and each response.") var timeout = 60
+        @Flag(name: .shortAndLong, help: "Log the association and print each pending response.") var verbose = false
+
+        func run() async throws {
+            let model: RetrieveModel = patientRoot ? .patientRoot : .studyRoot
+            let identifier: DataSet
+            do { identifier = try DICOMCommand.retrieveIdentifier(level: level, keys: key) } catch {
+                printError("bad key: \(error)")
+                throw ExitCode(1)
+            }
+            var params = AssociationParameters(host: remote.host, port: remote.port, callingAETitle: aet, calledAETitle: remote.aeTitle,
+                                               presentationContexts: DICOMAssociation.moveContexts([model]))
+            params.timeouts.connect = .seconds(Int64(timeout))
+            params.timeouts.association = .seconds(Int64(timeout))
+            params.timeouts.dimse = .seconds(Int64(timeout))
+            let result: RetrieveResult
+            do {
+                let assoc = try await DICOMAssociation.open(params, logger: makeLogger("isthmus.dicom.move", verbose: verbose))
+                let verbose = self.verbose
+                do {
+                    result = try await assoc.move(identifier: identifier, model: model, destination: dest) { p in
+                        if verbose { printError("pending: \(p.remaining.map { "\($0)" } ?? "?") remaining, \(p.completed) completed, \(p.failed) failed") }
+                    }
+                } catch {
+                    await assoc.abort()
+                    throw error
+                }
+                try await assoc.release()
+            } catch {
+                printError("move failed: \(error)")
+                throw ExitCode(1)
+            }
+            try DICOMCommand.report("C-MOVE to \(dest)", result)
+        }
+    }
+
+    struct Get: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Retrieve instances from a remote AE into a folder (C-GET).",
+            discussion: """
+                The instances come back on the same association (the common storage SOP classes are \
+                proposed, with the SCP role) and are written as SOPInstanceUID.dcm. Exits 0 when every \
+                sub-operation succeeded, 2 when some failed or had warnings, 1 if the association \
+                failed or the get was refused.
+                """)
+
+        @Argument(help: "The remote AE: AE@HOST:PORT.") var remote: RemoteAE
+        @Option(help: "Folder the instances are written to (created if needed).") var out: String
+        @Option(help: "Query/Retrieve Level (PATIENT, STUDY, SERIES, IMAGE).") var level = "STUDY"
+        @Option(name: [.customShort("k"), .long], help: "A key: KEYWORD=VALUE or GGGG,EEEE=VALUE (repeatable).") var key: [String] = []
+        @Flag(help: "Patient Root Q/R information model (default: Study Root).") var patientRoot = false
+        @Option(help: "Our own AE title (calling AE title).") var aet = "ISTHMUS"
+        @Option(help: "Seconds to wait for the connection, association and each response.") var timeout = 60
+        @Flag(name: .shortAndLong, help: "Log the association and print each pending response.") var verbose = false
+
+        func run() async throws {
+            let model: RetrieveModel = patientRoot ? .patientRoot : .studyRoot
+            let identifier: DataSet
+            do { identifier = try DICOMCommand.retrieveIdentifier(level: level, keys: key) } catch {
+                printError("bad key: \(error)")
+                throw ExitCode(1)
+            }
+            do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
+                printError("cannot create \(out): \(error)")
+                throw ExitCode(1)
+            }
+            var params = AssociationParameters.forGet(host: remote.host, port: remote.port, callingAETitle: aet, calledAETitle: remote.aeTitle, models: [model])
+            params.timeouts.connect = .seconds(Int64(timeout))
+            params.timeouts.association = .seconds(Int64(timeout))
+            params.timeouts.dimse = .seconds(Int64(timeout))
+            let result: RetrieveResult
+            do {
+                let assoc = try await DICOMAssociation.open(params, logger: makeLogger("isthmus.dicom.get", verbose: verbose))
+                let verbose = self.verbose
+                do {
+                    result = try await assoc.get(identifier: identifier, model: model, into: out) { p in
+                        if verbose { printError("pending: \(p.remaining.map { "\($0)" } ?? "?") remaining, \(p.completed) completed, \(p.failed) failed") }
+                    }
+                } catch {
+                    await assoc.abort()
+                    throw error
+                }
+                try await assoc.release()
+            } catch {
+                printError("get failed: \(error)")
+                throw ExitCode(1)
+            }
+            try DICOMCommand.report("C-GET into \(out)", result)
         }
     }
 }

@@ -1,5 +1,6 @@
 // PS3.8 §9.2 carried out for the association requestor: the state machine's effects on a NIO
-// channel, with promises for the A-ASSOCIATE confirmation, DIMSE responses and the release.
+// channel, with promises for the A-ASSOCIATE confirmation, DIMSE responses and the release;
+// C-STORE-RQs of a C-GET handed to ClientAssociationHandler+GetStore.
 
 import DICOM
 import Logging
@@ -10,17 +11,17 @@ final class ClientAssociationHandler: ChannelInboundHandler {
     typealias InboundIn = PDU
     typealias OutboundOut = PDU
 
-    private var machine = UpperLayerStateMachine()
+    private(set) var machine = UpperLayerStateMachine()
     let request: AAssociateRQ
     private let timeouts: DICOMTimeouts
     var logger: Logger
-    private var context: ChannelHandlerContext?
+    private(set) var context: ChannelHandlerContext?
     private var abortReason: UInt8 = AAbort.unexpectedPDU
 
     let associated: EventLoopPromise<AAssociateAC>
     private var associationTimer: Scheduled<Void>?
     private(set) var acceptance: AAssociateAC?
-    private var fragmenter = PDataFragmenter(peerMaximumLength: nil)
+    var fragmenter = PDataFragmenter(peerMaximumLength: nil)
 
     private var nextMessageID: UInt16 = 1
     private var pending: (messageID: UInt16, promise: EventLoopPromise<DIMSECommand>, timer: Scheduled<Void>?)?
@@ -33,6 +34,10 @@ final class ClientAssociationHandler: ChannelInboundHandler {
     private var commandBytes: [UInt8] = []
     private var releasing: EventLoopPromise<Void>?
     private var failure: DICOMNetworkError?
+    /// The data set of the last final response (a C-MOVE/C-GET Failed SOP Instance UID List).
+    private(set) var finalResponseData: [UInt8] = []
+    /// C-STORE sub-operations of a C-GET received on this association (ClientAssociationHandler+GetStore).
+    var getStore = ClientGetStoreState()
 
     init(request: AAssociateRQ, timeouts: DICOMTimeouts, logger: Logger, eventLoop: any EventLoop) {
         self.request = request
@@ -63,6 +68,7 @@ final class ClientAssociationHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        discardIncomingStore()
         fire(.transportClosed)
         fail(failure ?? DICOMNetworkError(.connectionClosed, "connection to \(request.calledAETitle) closed"))
         context.fireChannelInactive()
@@ -113,7 +119,7 @@ final class ClientAssociationHandler: ChannelInboundHandler {
     }
 
     @discardableResult
-    private func fire(_ event: UpperLayerStateMachine.Event, received: PDU? = nil, outgoing: PDU? = nil,
+    func fire(_ event: UpperLayerStateMachine.Event, received: PDU? = nil, outgoing: PDU? = nil,
                       written: EventLoopPromise<Void>? = nil) -> Bool {
         guard let context else { return false }
         guard let t = machine.handle(event) else {
@@ -174,6 +180,10 @@ final class ClientAssociationHandler: ChannelInboundHandler {
                 commandBytes = []
                 do {
                     let rsp = try DIMSECommand.decode(bytes)
+                    if rsp.field == .cStoreRQ {  // a C-GET sub-operation
+                        beginIncomingStore(rsp, contextID: pdv.presentationContextID)
+                        continue
+                    }
                     guard let p = pending, rsp.messageIDBeingRespondedTo == p.messageID else {
                         logger.notice("unexpected DIMSE response", metadata: ["messageIDBeingRespondedTo": "\(rsp.messageIDBeingRespondedTo.map { "\($0)" } ?? "-")"])
                         continue
@@ -188,6 +198,8 @@ final class ClientAssociationHandler: ChannelInboundHandler {
                     abort(error)
                     return
                 }
+            } else if getStore.current != nil {
+                guard receiveStoreData(pdv) else { return }
             } else if responseCommand != nil {
                 responseData.append(contentsOf: pdv.data.readableBytesView)
                 guard responseData.count <= ServerAssociationHandler.maximumIdentifierLength else {
@@ -217,6 +229,7 @@ final class ClientAssociationHandler: ChannelInboundHandler {
         }
         pending = nil
         onPending = nil
+        finalResponseData = dataSet
         p.promise.succeed(rsp)
     }
 

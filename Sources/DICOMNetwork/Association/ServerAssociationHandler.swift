@@ -1,6 +1,7 @@
 // PS3.8 §9.2 carried out for the association acceptor: the upper-layer state machine's
 // effects on a NIO channel; PS3.7 §9.1 DIMSE messages reassembled from PDVs; C-ECHO (PS3.7
-// §9.3.5), C-STORE (§9.3.1) and C-FIND with C-CANCEL (§9.3.2, PS3.4 §C.4.1.3) served.
+// §9.3.5), C-STORE (§9.3.1) and C-FIND with C-CANCEL (§9.3.2, PS3.4 §C.4.1.3) served; C-MOVE and
+// C-GET routed to ServerAssociationHandler+Retrieve.
 
 import DICOM
 import Foundation
@@ -12,31 +13,33 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
     typealias InboundIn = PDU
     typealias OutboundOut = PDU
 
-    private var machine = UpperLayerStateMachine()
-    private let configuration: DICOMServerConfiguration
+    private(set) var machine = UpperLayerStateMachine()
+    let configuration: DICOMServerConfiguration
     private let policy: AcceptorPolicy
-    private var logger: Logger
+    var logger: Logger
     private let admission: @Sendable () -> Bool
-    private var context: ChannelHandlerContext?
+    private(set) var context: ChannelHandlerContext?
     private var artim: Scheduled<Void>?
     /// Aborts an established association that sends nothing for `timeouts.dimse`: a peer that
     /// never releases, or stops in the middle of a PDU.
     private var idle: Scheduled<Void>?
     private var abortReason: UInt8 = 0
 
-    private var request: AAssociateRQ?
-    private var accepted: [UInt8: PresentationContextAC] = [:]
-    private var fragmenter = PDataFragmenter(peerMaximumLength: nil)
+    private(set) var request: AAssociateRQ?
+    private(set) var accepted: [UInt8: PresentationContextAC] = [:]
+    var fragmenter = PDataFragmenter(peerMaximumLength: nil)
 
     // DIMSE reassembly.
     private var commandBytes: [UInt8] = []
     private var commandContextID: UInt8?
     private var incoming: Incoming?
-    private var busy = 0
-    private var releasePending = false
+    var busy = 0
+    var releasePending = false
     private var stored = 0
     /// The C-FIND being answered: its request's message ID and the task iterating the matches.
-    private var finding: (messageID: UInt16?, task: Task<Void, Never>)?
+    var finding: (messageID: UInt16?, task: Task<Void, Never>)?
+    /// The C-STORE sub-operation of a C-GET waiting for its response (ServerAssociationHandler+Retrieve).
+    var getSubOperation = GetSubOperationState()
 
     /// Largest C-FIND identifier accepted.
     static let maximumIdentifierLength = 1 << 20
@@ -120,7 +123,7 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
 
     // MARK: The state machine's effects
 
-    private func fire(_ event: UpperLayerStateMachine.Event, received: PDU? = nil, outgoing: PDU? = nil) {
+    func fire(_ event: UpperLayerStateMachine.Event, received: PDU? = nil, outgoing: PDU? = nil, written: EventLoopPromise<Void>? = nil) {
         guard let context else { return }
         guard let t = machine.handle(event) else {
             logger.debug("event ignored in state", metadata: ["event": "\(event)", "state": "\(machine.state)"])
@@ -132,7 +135,7 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
             case .openTransport, .indicateAssociateAccepted, .indicateAssociateRejected, .confirmRelease:
                 break  // requestor-side effects
             case .sendAssociateRQ, .sendAssociateAC, .sendAssociateRJ, .sendPData, .sendReleaseRQ, .sendReleaseRP:
-                if let outgoing { context.writeAndFlush(wrapOutboundOut(outgoing), promise: nil) }
+                if let outgoing { context.writeAndFlush(wrapOutboundOut(outgoing), promise: written) }
             case .indicateAssociateRequest:
                 decide()
             case .indicatePData:
@@ -182,7 +185,8 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
             return
         }
         switch AssociationNegotiator.negotiate(rq, policy: policy, implementation: configuration.implementation) {
-        case .accept(let ac):
+        case .accept(var ac):
+            if configuration.retrieve != nil { ac.userInformation.roleSelections = Self.answerRoleSelections(rq) }
             for pc in ac.presentationContexts where pc.isAccepted { accepted[pc.id] = pc }
             fragmenter = PDataFragmenter(peerMaximumLength: rq.userInformation.maximumLength)
             logger.info("association accepted", metadata: ["contexts": "\(accepted.count)/\(rq.presentationContexts.count)"])
@@ -274,8 +278,12 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
             }
         case .cFindRQ where configuration.query != nil && command.hasDataSet && model(contextID) != nil:
             incoming = .find(command: command, contextID: contextID, bytes: [])
+        case .cMoveRQ where servesRetrieve(command, contextID: contextID), .cGetRQ where servesRetrieve(command, contextID: contextID):
+            incoming = .find(command: command, contextID: contextID, bytes: [])  // the identifier, read as C-FIND's
+        case .cStoreRSP:
+            deliverSubOperationResponse(command)
         case .cCancelRQ:
-            // No response of its own (PS3.7 §9.3.2.3): the C-FIND ends with a Cancel status.
+            // No response of its own (PS3.7 §9.3.2.3): the C-FIND, C-MOVE or C-GET ends with a Cancel status.
             if let f = finding, f.messageID == command.messageIDBeingRespondedTo {
                 logger.debug("C-CANCEL", metadata: ["messageID": "\(f.messageID.map { "\($0)" } ?? "-")"])
                 f.task.cancel()
@@ -296,7 +304,7 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
         case .discard(let command, let contextID):
             respondUnsupported(command, contextID: contextID, status: command.field == .cStoreRQ ? DIMSEStatus.outOfResources : DIMSEStatus.unrecognizedOperation)
         case .find(let command, let contextID, let bytes):
-            startFind(command, contextID: contextID, bytes: bytes)
+            if command.field == .cFindRQ { startFind(command, contextID: contextID, bytes: bytes) } else { startRetrieve(command, contextID: contextID, bytes: bytes) }
         case .store(let command, let contextID, let sink, let path, let received):
             let instance = ReceivedInstance(
                 path: path, sopClassUID: command.affectedSOPClassUID ?? "", sopInstanceUID: command.affectedSOPInstanceUID ?? "",
@@ -390,6 +398,14 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
         }
     }
 
+    /// Sends the A-RELEASE-RP a release request was waiting for, once nothing is in progress.
+    func releaseIfIdle() {
+        if releasePending && busy == 0 && incoming == nil {
+            releasePending = false
+            fire(.releaseResponse, outgoing: .releaseRP)
+        }
+    }
+
     private func respondFind(_ command: DIMSECommand, contextID: UInt8, status: UInt16, identifier: [UInt8]?) {
         guard machine.state == .sta6 || machine.state == .sta7 || machine.state == .sta8 else { return }
         var rsp = DIMSECommand(field: .cFindRSP)
@@ -436,7 +452,7 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
         send(rsp, contextID: contextID)
     }
 
-    private func send(_ command: DIMSECommand, contextID: UInt8) {
+    func send(_ command: DIMSECommand, contextID: UInt8) {
         guard let bytes = try? command.encoded() else { return }
         for pdu in fragmenter.pdus(contextID: contextID, isCommand: true, bytes: ByteBuffer(bytes: bytes)) {
             fire(.pDataRequest, outgoing: pdu)

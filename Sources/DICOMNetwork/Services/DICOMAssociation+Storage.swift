@@ -11,11 +11,14 @@ extension DICOMAssociation {
     /// transfer syntax — native files offer their own syntax first then the other uncompressed
     /// ones; compressed files offer their own syntax.
     public static func storageContexts(for files: [DICOMFile]) -> [PresentationContextRQ] {
+        storageContexts(for: files.compactMap { f in f.sopClassUID.map { ($0, f.transferSyntax) } })
+    }
+
+    /// The same for instances known by SOP class and transfer syntax (a C-MOVE's sub-association).
+    public static func storageContexts(for instances: [(sopClassUID: String, transferSyntax: TransferSyntax)]) -> [PresentationContextRQ] {
         var contexts: [PresentationContextRQ] = []
         var seen: [String: Int] = [:]
-        for file in files {
-            guard let sopClass = file.sopClassUID else { continue }
-            let ts = file.transferSyntax
+        for (sopClass, ts) in instances {
             let key = ts.isEncapsulated ? sopClass + "|" + ts.uid : sopClass
             if let i = seen[key] {
                 if !contexts[i].transferSyntaxes.contains(ts.uid) { contexts[i].transferSyntaxes.append(ts.uid) }
@@ -37,7 +40,7 @@ extension DICOMAssociation {
     /// Uses an accepted context in the file's own transfer syntax, or else converts between
     /// uncompressed syntaxes (`DICOMFile.converted(to:)`). Throws `.noPresentationContext` when
     /// neither is possible.
-    public func store(_ file: DICOMFile, priority: UInt16 = 0) async throws -> UInt16 {
+    public func store(_ file: DICOMFile, priority: UInt16 = 0, moveOriginator: MoveOriginator? = nil) async throws -> UInt16 {
         guard let sopClass = file.sopClassUID, let sopInstance = file.sopInstanceUID else {
             throw DICOMNetworkError(.malformedMessage, "instance without SOP Class UID or SOP Instance UID")
         }
@@ -58,6 +61,7 @@ extension DICOMAssociation {
         rq.affectedSOPClassUID = sopClass
         rq.affectedSOPInstanceUID = sopInstance
         rq.priority = priority
+        rq.setMoveOriginator(moveOriginator)
         let rsp = try await send(rq, dataSet: ByteBuffer(bytes: dataSet), contextID: context.id)
         guard rsp.field == .cStoreRSP, let status = rsp.status else {
             throw DICOMNetworkError(.malformedMessage, "C-STORE answered by command field \(rsp.commandFieldValue.map { String($0, radix: 16) } ?? "-")")
@@ -72,7 +76,7 @@ extension DICOMAssociation {
     /// When an accepted context has the file's own transfer syntax, the data set is streamed
     /// from the file as it is stored (memory bounded whatever the size); otherwise the file is
     /// converted in memory as `store(_:)` does.
-    public func store(contentsOf path: String, priority: UInt16 = 0) async throws -> UInt16 {
+    public func store(contentsOf path: String, priority: UInt16 = 0, moveOriginator: MoveOriginator? = nil) async throws -> UInt16 {
         let file = try DICOMFile.read(contentsOf: path)
         guard let sopClass = file.sopClassUID, let sopInstance = file.sopInstanceUID else {
             throw DICOMNetworkError(.malformedMessage, "instance without SOP Class UID or SOP Instance UID")
@@ -84,13 +88,14 @@ extension DICOMAssociation {
             rq.affectedSOPClassUID = sopClass
             rq.affectedSOPInstanceUID = sopInstance
             rq.priority = priority
+            rq.setMoveOriginator(moveOriginator)
             let rsp = try await send(rq, dataSetFrom: path, offset: range.offset, length: range.length, contextID: context.id)
             guard rsp.field == .cStoreRSP, let status = rsp.status else {
                 throw DICOMNetworkError(.malformedMessage, "C-STORE answered by command field \(rsp.commandFieldValue.map { String($0, radix: 16) } ?? "-")")
             }
             return status
         }
-        return try await store(file, priority: priority)
+        return try await store(file, priority: priority, moveOriginator: moveOriginator)
     }
 }
 

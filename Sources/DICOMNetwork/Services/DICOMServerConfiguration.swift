@@ -27,6 +27,10 @@ public struct DICOMServerConfiguration: Sendable {
     public var storage: (any StorageHandler)?
     /// Answer C-FIND (Patient Root, Study Root Q/R and Modality Worklist) with this handler.
     public var query: (any QueryHandler)?
+    /// Answer C-MOVE and C-GET (Patient Root and Study Root Q/R) with the instances this handler names.
+    public var retrieve: (any RetrieveHandler)?
+    /// The AE table for C-MOVE: destination AE title → where it listens. Unknown titles get A801H.
+    public var moveDestinations: [String: RetrieveDestination] = [:]
     /// Where data sets are streamed while they arrive (the same file system as the storage
     /// handler's target, so that moving a file is a rename).
     public var temporaryDirectory: String
@@ -44,7 +48,7 @@ public struct DICOMServerConfiguration: Sendable {
     }
 
     /// The policy actually used: Verification added when `echo` is on, every other abstract
-    /// syntax accepted (any transfer syntax, uncompressed preferred) when storage is on.
+    /// syntax accepted (any transfer syntax, uncompressed preferred) when storage or retrieve is on.
     var effectivePolicy: AcceptorPolicy {
         var p = policy
         if echo && p.abstractSyntaxes[AssociationNegotiator.verificationSOPClass] == nil {
@@ -55,7 +59,15 @@ public struct DICOMServerConfiguration: Sendable {
                 p.abstractSyntaxes[model.rawValue] = ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2"]
             }
         }
-        if storage != nil && p.otherAbstractSyntaxes == nil {
+        if retrieve != nil {
+            for model in RetrieveModel.allCases {
+                for uid in [model.moveSOPClassUID, model.getSOPClassUID] where p.abstractSyntaxes[uid] == nil {
+                    p.abstractSyntaxes[uid] = ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2"]
+                }
+            }
+        }
+        // C-GET sends its instances on the requestor's storage contexts: accept them too.
+        if (storage != nil || retrieve != nil) && p.otherAbstractSyntaxes == nil {
             p.otherAbstractSyntaxes = AcceptorPolicy.uncompressed
             p.acceptAnyTransferSyntax = true
         }

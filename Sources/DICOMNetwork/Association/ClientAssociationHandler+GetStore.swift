@@ -1,0 +1,120 @@
+// PS3.4 §C.4.3 C-GET, requestor side: the C-STORE sub-operations (PS3.7 §9.3.1 C-STORE-RQ/RSP)
+// arrive on the requesting association while the C-GET is outstanding. Each data set is
+// streamed to a Part 10 file as its PDVs arrive (as the SCP does), handed to a StorageHandler,
+// and answered with its status.
+
+import DICOM
+import Foundation
+import NIOCore
+
+/// Where C-GET sub-operations go, and the one being received.
+struct ClientGetStoreState {
+    /// Set while a C-GET is outstanding; without it, C-STORE-RQs are refused (A700H).
+    var storage: (any StorageHandler)?
+    var temporaryDirectory = NSTemporaryDirectory()
+    /// The sub-operation whose data set is arriving (no sink: being discarded).
+    var current: (command: DIMSECommand, contextID: UInt8, sink: FileSink?, path: String, received: Int)?
+}
+
+extension ClientAssociationHandler {
+    /// A C-STORE-RQ command set arrived: open a file for its data set (or discard it).
+    func beginIncomingStore(_ command: DIMSECommand, contextID: UInt8) {
+        guard command.hasDataSet else {
+            respondStore(command, contextID: contextID, status: DIMSEStatus.cannotUnderstand)
+            return
+        }
+        let ts = acceptance?.presentationContexts.first { $0.id == contextID && $0.isAccepted }?.transferSyntax
+        guard getStore.storage != nil, let ts else {
+            getStore.current = (command, contextID, nil, "", 0)
+            return
+        }
+        let path = getStore.temporaryDirectory + "/.isthmus-\(UUID().uuidString).part"
+        do {
+            let sink = try FileSink(path: path)
+            try ServerAssociationHandler.writePart10Header(to: sink, command: command, transferSyntax: ts, callingAETitle: request.calledAETitle)
+            getStore.current = (command, contextID, sink, path, 0)
+        } catch {
+            logger.error("cannot create a file for a C-GET sub-operation", metadata: ["error": "\(error)"])
+            getStore.current = (command, contextID, nil, "", 0)
+        }
+    }
+
+    /// A data-set PDV of the sub-operation; false when the association was aborted.
+    func receiveStoreData(_ pdv: PresentationDataValue) -> Bool {
+        guard var current = getStore.current else { return true }
+        guard pdv.presentationContextID == current.contextID else {
+            abort(DICOMNetworkError(.malformedMessage, "C-STORE data set fragment on context \(pdv.presentationContextID), expected \(current.contextID)"))
+            return false
+        }
+        if let sink = current.sink {
+            do {
+                try sink.write(contentsOf: pdv.data)
+            } catch {
+                logger.error("cannot write a C-GET sub-operation", metadata: ["error": "\(error)"])
+                abort(DICOMNetworkError(.io, "storage write failed"))
+                return false
+            }
+            current.received += pdv.data.readableBytes
+        }
+        getStore.current = current
+        if pdv.isLast { finishIncomingStore() }
+        return true
+    }
+
+    private func finishIncomingStore() {
+        guard let current = getStore.current, let context else { return }
+        getStore.current = nil
+        guard let sink = current.sink, let storage = getStore.storage else {
+            respondStore(current.command, contextID: current.contextID, status: DIMSEStatus.outOfResources)
+            return
+        }
+        let instance = ReceivedInstance(
+            path: current.path, sopClassUID: current.command.affectedSOPClassUID ?? "", sopInstanceUID: current.command.affectedSOPInstanceUID ?? "",
+            transferSyntaxUID: acceptance?.presentationContexts.first { $0.id == current.contextID }?.transferSyntax ?? "",
+            callingAETitle: request.calledAETitle, calledAETitle: request.callingAETitle, dataSetLength: current.received)
+        let owned = OwnedSink(sink: sink)
+        let log = logger
+        let promise = context.eventLoop.makePromise(of: UInt16.self)
+        promise.completeWithTask {
+            do { try owned.sink.close(sync: true) } catch {
+                log.error("cannot store a C-GET sub-operation", metadata: ["error": "\(error)"])
+                return DIMSEStatus.outOfResources
+            }
+            return await storage.store(instance)
+        }
+        promise.futureResult.assumeIsolated().whenComplete { [self] result in
+            unlink(current.path)
+            let status = (try? result.get()) ?? DIMSEStatus.outOfResources
+            logger.debug("C-GET sub-operation", metadata: ["sopInstanceUID": "\(instance.sopInstanceUID)", "status": "\(String(status, radix: 16))"])
+            respondStore(current.command, contextID: current.contextID, status: status)
+        }
+    }
+
+    private func respondStore(_ command: DIMSECommand, contextID: UInt8, status: UInt16) {
+        guard machine.state == .sta6 else { return }
+        var rsp = DIMSECommand(field: .cStoreRSP)
+        rsp.messageIDBeingRespondedTo = command.messageID
+        rsp.affectedSOPClassUID = command.affectedSOPClassUID
+        rsp.affectedSOPInstanceUID = command.affectedSOPInstanceUID
+        rsp.status = status
+        guard let bytes = try? rsp.encoded() else { return }
+        for pdu in fragmenter.pdus(contextID: contextID, isCommand: true, bytes: ByteBuffer(bytes: bytes)) {
+            fire(.pDataRequest, outgoing: pdu)
+        }
+    }
+
+    /// The connection went away in the middle of a sub-operation's data set.
+    func discardIncomingStore() {
+        if let current = getStore.current, let sink = current.sink {
+            try? sink.close()
+            unlink(current.path)
+        }
+        getStore.current = nil
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
