@@ -42,20 +42,33 @@ public protocol Store: Sendable {
     func resend(_ id: MessageID, destination: String) async throws -> QueueEntryID
 
     /// The head of the destination's queue, claimed (`.inFlight`), if it is due at `now`; nil if
-    /// the queue is empty, its head is not due yet, or its head is still in flight. Entries leave
-    /// the queue in FIFO order, one at a time: the next is claimable only after the previous was
-    /// marked sent or dead-lettered (in-order delivery). Entries in flight when the store was
-    /// opened are pending again (at-least-once delivery).
+    /// the queue is empty, its head is not due yet, or the destination has a claim still open.
+    /// Entries leave the queue in FIFO order, one at a time: the next is claimable only after the
+    /// previous was marked sent or dead-lettered (in-order delivery). A claim is not written to
+    /// disk (it costs no commit): after a restart every entry not marked sent is pending again
+    /// (at-least-once delivery).
     func claimNext(destination: String, now: Date) async throws -> ClaimedEntry?
 
-    /// When the destination's head entry is due (nil if its queue is empty or its head is in
-    /// flight): a delivery worker sleeps until then.
+    /// Up to `limit` entries from the head of the destination's queue, in order, all due at `now`
+    /// (stopping at the first that is not), claimed together: for sending several messages
+    /// back to back on one connection. The claim ends when each is marked sent or dead-lettered,
+    /// or at the first `markFailed` (the entries after it go back to pending, unsent), or with
+    /// `unclaim`. Empty if the destination has a claim open.
+    func claim(destination: String, limit: Int, now: Date) async throws -> [ClaimedEntry]
+
+    /// Drops the destination's open claim (its entries not yet marked stay pending), e.g. when
+    /// its delivery worker stops.
+    func unclaim(destination: String) async
+
+    /// When the destination's head entry is due (nil if its queue is empty or it has a claim
+    /// open): a delivery worker sleeps until then.
     func nextAttempt(destination: String) async throws -> Date?
 
     /// Destinations that have entries waiting (pending or in flight).
     func activeDestinations() async throws -> [String]
 
-    /// The claimed entry was delivered (the destination acknowledged it).
+    /// The claimed entry was delivered (the destination acknowledged it). The destination's next
+    /// entry is claimable as soon as this is called; it returns after the commit.
     func markSent(_ entry: QueueEntryID, at: Date, response: String?) async throws
 
     /// The attempt failed: counts it, keeps the entry at the head, due again at `retryAt`.

@@ -228,6 +228,20 @@ import TestSupport
         try await store.close()
     }
 
+    /// A port already in use: exit 1 with the listener named, nothing left running.
+    @Test func portInUseFailsToStart() async throws {
+        guard haveIsthmus() else { return }
+        let data = try Peers.temporaryDirectory("serve-busy")
+        let first = try await ServeProcess.start(data: data + "/a")
+        defer { first.kill() }
+        let second = try await Task.detached {
+            try Peers.run(isthmusExecutable, ["serve", "--data", data + "/b", "--host", "127.0.0.1", "--mllp-port", String(first.mllpPort), "--dicom-port", "0"])
+        }.value
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("listener mllp: cannot listen on 127.0.0.1:\(first.mllpPort)"), "\(second.stderr)")
+        #expect(first.terminate() == 0)
+    }
+
     @Test func configCheckAndExample() async throws {
         guard haveIsthmus() else { return }
         let dir = try Peers.temporaryDirectory("config")

@@ -132,3 +132,43 @@ struct QueueTests {
         await #expect(throws: StoreError.self) { _ = try await store.claimNext(destination: "a") }
     }
 }
+
+@Suite("Store claims")
+struct ClaimTests {
+    @Test("claim takes several due entries in order; markSent frees the next claim at once; markFailed ends the claim")
+    func batchClaim() async throws {
+        let t = try TempStore("claims")
+        defer { t.cleanUp() }
+        let store = try t.open()
+        var ids: [MessageID] = []
+        for i in 0 ..< 6 { ids.append(try await store.receive(try inbound("C\(i)"), deliveries: [Delivery(destination: "a")]).id) }
+        let first = try await store.claim(destination: "a", limit: 3, now: Date())
+        #expect(first.map(\.messageID) == Array(ids[0 ..< 3]))
+        #expect(first.allSatisfy { $0.entry.status == .inFlight })
+        #expect(try await store.queueEntry(first[0].id)?.status == .inFlight)
+        #expect(try await store.claim(destination: "a", limit: 3, now: Date()).isEmpty)
+        try await store.markSent(first[0].id)
+        // Still two claimed: no new claim until they are settled.
+        #expect(try await store.claimNext(destination: "a") == nil)
+        _ = try await store.markFailed(first[1].id, error: "connection reset", retryAt: Date().addingTimeInterval(3600))
+        // The failed one stays at the head, not due: nothing is claimable, and the third is pending again.
+        #expect(try await store.queueEntry(first[2].id)?.status == .pending)
+        #expect(try await store.claimNext(destination: "a") == nil)
+        let retried = try await store.claim(destination: "a", limit: 10, now: Date().addingTimeInterval(3601))
+        #expect(retried.map(\.messageID) == Array(ids[1...]))
+        // Marking without awaiting each in turn: the next claim sees them settled at once.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for e in retried { group.addTask { try await store.markSent(e.id) } }
+            try await group.waitForAll()
+        }
+        #expect(try await store.claimNext(destination: "a") == nil)
+        #expect(try await store.activeDestinations().isEmpty)
+        for id in ids { #expect(try await store.message(id)?.status == .sent) }
+        // unclaim drops an open claim.
+        let late = try await store.receive(try inbound("C9"), deliveries: [Delivery(destination: "a")]).id
+        #expect(try await store.claimNext(destination: "a")?.messageID == late)
+        await store.unclaim(destination: "a")
+        #expect(try await store.claimNext(destination: "a")?.messageID == late)
+        try await store.close()
+    }
+}

@@ -87,7 +87,7 @@ extension SQLiteStore {
     }
 
     public func message(_ id: MessageID) async throws -> StoredMessage? {
-        try await read { db in
+        var found = try await read { db -> StoredMessage? in
             guard let row = try db.row(sql: "SELECT * FROM message WHERE id = ?", arguments: [id.rawValue]) else { return nil }
             let history = try db.rows(sql: "SELECT * FROM state_change WHERE message_id = ? ORDER BY id", arguments: [id.rawValue]).map {
                 StateChange(
@@ -101,6 +101,8 @@ extension SQLiteStore {
             return StoredMessage(
                 summary: Self.summary(row), raw: [UInt8](raw), metadata: Self.decode(row["metadata"]), history: history, entries: entries)
         }
+        if let entries = found?.entries { found?.entries = entries.map(withClaim) }
+        return found
     }
 
     public func listMessages(channel: String?, status: MessageStatus?, since: Date?, limit: Int) async throws -> [MessageSummary] {

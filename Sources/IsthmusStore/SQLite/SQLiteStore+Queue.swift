@@ -7,6 +7,12 @@ extension SQLiteStore {
         payload IS NOT NULL AS has_payload
         """
 
+    /// `entryColumns` of `queue_entry AS q`, for joins.
+    static let qualifiedEntryColumns = """
+        q.id, q.message_id, q.destination, q.status, q.attempts, q.next_attempt_at, q.last_error, q.created_at, q.updated_at, \
+        q.sent_at, q.response, q.payload IS NOT NULL AS has_payload
+        """
+
     static func entry(_ row: Row) -> QueueEntry {
         QueueEntry(
             id: QueueEntryID(row["id"]), messageID: MessageID(row["message_id"]), destination: row["destination"],
@@ -77,38 +83,60 @@ extension SQLiteStore {
     }
 
     public func claimNext(destination: String, now: Date) async throws -> ClaimedEntry? {
-        try await write { db in
-            guard let row = try db.row(
-                sql: """
-                    SELECT \(Self.entryColumns), payload FROM queue_entry
-                    WHERE destination = ? AND status IN ('pending', 'in-flight') ORDER BY seq LIMIT 1
-                    """,
+        try await claim(destination: destination, limit: 1, now: now).first
+    }
+
+    public func claim(destination: String, limit: Int, now: Date) async throws -> [ClaimedEntry] {
+        guard await !batcher.isClosed else { throw StoreError(.closed, "the store is closed") }
+        guard !claims.isClaimed(destination: destination) else { return [] }
+        let skip = claims.settlingIDs
+        let limit = max(1, limit)
+        let entries: [ClaimedEntry] = try await read { db in
+            var result: [ClaimedEntry] = []
+            let rows = try Row.fetchCursor(
+                db.cachedStatement(
+                    sql: """
+                        SELECT \(Self.qualifiedEntryColumns), q.payload, m.kind, m.raw, m.metadata
+                        FROM queue_entry q JOIN message m ON m.id = q.message_id
+                        WHERE q.destination = ? AND q.status IN ('pending', 'in-flight') ORDER BY q.seq
+                        """),
                 arguments: [destination])
-            else { return nil }
-            var entry = Self.entry(row)
-            // Compared as stored (Unix seconds), so an entry due exactly at `now` is due.
-            let due: Double = row["next_attempt_at"]
-            guard entry.status == .pending, due <= now.storeSeconds else { return nil }
-            try db.run(
-                sql: "UPDATE queue_entry SET status = 'in-flight', updated_at = ? WHERE id = ?", arguments: [now.storeSeconds, entry.id.rawValue])
-            entry.status = .inFlight
-            entry.updatedAt = now
-            guard let message = try db.row(sql: "SELECT kind, raw, metadata FROM message WHERE id = ?", arguments: [entry.messageID.rawValue])
-            else { throw StoreError(.notFound, "queue entry \(entry.id) has no message") }
-            let payload: Data = row["payload"] ?? message["raw"]
-            return ClaimedEntry(
-                entry: entry, payload: [UInt8](payload), kind: MessageKind(rawValue: message["kind"]) ?? .hl7, metadata: Self.decode(message["metadata"]))
+            while result.count < limit, let row = try rows.next() {
+                let id: Int64 = row["id"]
+                if skip.contains(id) { continue }
+                // Compared as stored (Unix seconds), so an entry due exactly at `now` is due. The
+                // first entry not due ends the claim: entries leave in order.
+                let due: Double = row["next_attempt_at"]
+                guard due <= now.storeSeconds else { break }
+                var entry = Self.entry(row)
+                entry.status = .inFlight
+                let payload: Data = row["payload"] ?? row["raw"]
+                result.append(ClaimedEntry(
+                    entry: entry, payload: [UInt8](payload), kind: MessageKind(rawValue: row["kind"]) ?? .hl7, metadata: Self.decode(row["metadata"])))
+            }
+            return result
         }
+        guard !entries.isEmpty, claims.claim(entries.map(\.id.rawValue), destination: destination) else { return [] }
+        return entries
+    }
+
+    public func unclaim(destination: String) async {
+        claims.release(destination: destination)
     }
 
     public func nextAttempt(destination: String) async throws -> Date? {
-        try await read { db in
-            guard let row = try db.row(
-                sql: "SELECT status, next_attempt_at FROM queue_entry WHERE destination = ? AND status IN ('pending', 'in-flight') ORDER BY seq LIMIT 1",
+        guard !claims.isClaimed(destination: destination) else { return nil }
+        let skip = claims.settlingIDs
+        return try await read { db in
+            let rows = try Row.fetchCursor(
+                db.cachedStatement(
+                    sql: "SELECT id, next_attempt_at FROM queue_entry WHERE destination = ? AND status IN ('pending', 'in-flight') ORDER BY seq"),
                 arguments: [destination])
-            else { return nil }
-            guard row["status"] as String == QueueStatus.pending.rawValue else { return nil }
-            return Date(storeSeconds: row["next_attempt_at"])
+            while let row = try rows.next() {
+                if skip.contains(row["id"]) { continue }
+                return Date(storeSeconds: row["next_attempt_at"])
+            }
+            return nil
         }
     }
 
@@ -119,6 +147,8 @@ extension SQLiteStore {
     }
 
     public func markSent(_ entry: QueueEntryID, at: Date, response: String?) async throws {
+        claims.beginSettling(entry.rawValue)
+        defer { claims.endSettling(entry.rawValue) }
         try await write { db in
             let state = try Self.entryState(db, entry)
             guard state.status == .inFlight || state.status == .pending else {
@@ -134,7 +164,11 @@ extension SQLiteStore {
 
     @discardableResult
     public func markFailed(_ entry: QueueEntryID, error: String, retryAt: Date) async throws -> Int {
-        try await write { db in
+        // The claim (this entry and any claimed after it) ends once the retry time is committed,
+        // so that no claim sees the entry due before that.
+        let destination = claims.destination(of: entry.rawValue)
+        defer { if let destination { claims.release(destination: destination) } }
+        return try await write { db in
             let state = try Self.entryState(db, entry)
             guard state.status == .inFlight || state.status == .pending else {
                 throw StoreError(.invalidState, "queue entry \(entry) is \(state.status.rawValue), not in flight")
@@ -153,6 +187,8 @@ extension SQLiteStore {
     }
 
     public func deadLetter(_ entry: QueueEntryID, reason: String) async throws {
+        claims.beginSettling(entry.rawValue)
+        defer { claims.endSettling(entry.rawValue) }
         try await write { db in
             let state = try Self.entryState(db, entry)
             guard state.status == .inFlight || state.status == .pending else {
@@ -199,8 +235,17 @@ extension SQLiteStore {
     }
 
     public func queueEntry(_ entry: QueueEntryID) async throws -> QueueEntry? {
-        try await read { db in
+        let found = try await read { db in
             try db.row(sql: "SELECT \(Self.entryColumns) FROM queue_entry WHERE id = ?", arguments: [entry.rawValue]).map(Self.entry)
         }
+        return found.map(withClaim)
+    }
+
+    /// The entry with its in-memory claim shown as `.inFlight`.
+    func withClaim(_ entry: QueueEntry) -> QueueEntry {
+        guard entry.status == .pending, claims.isClaimed(entry.id.rawValue) else { return entry }
+        var e = entry
+        e.status = .inFlight
+        return e
     }
 }

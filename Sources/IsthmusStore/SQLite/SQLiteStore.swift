@@ -33,6 +33,7 @@ public final class SQLiteStore: Store {
 
     let pool: DatabasePool
     let batcher: WriteBatcher
+    let claims = Claims()
 
     /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
     /// Queue entries left in flight by a previous run are pending again (at-least-once delivery).
