@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "IsthmusStoreTests", dependencies: ["IsthmusStore", "DICOM", "HL7", "TestSupport"]),
         .testTarget(
             name: "IsthmusEngineTests",
-            dependencies: ["IsthmusEngine", "IsthmusStore", "MLLP", "HL7", "DICOM", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["IsthmusEngine", "IsthmusStore", "MLLP", "HL7", "DICOM", "DICOMNetwork", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(
             name: "DICOMNetworkTests",

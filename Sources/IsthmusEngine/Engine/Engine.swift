@@ -93,6 +93,10 @@ public final class Engine: Service, Sendable {
                 if !l.allowedCallingAETitles.isEmpty { dc.policy.allowedCallingAETitles = Set(l.allowedCallingAETitles) }
                 dc.storage = DICOMIntake(listener: l.name, store: store, contentDirectory: data.contentDirectory,
                                          policy: config.duplicates.sopInstance, router: router, logger: logger)
+                // The archive: C-FIND, C-MOVE and C-GET over the index (docs/archive.md).
+                dc.query = StoreQueryHandler(store: store, retrieveAETitle: l.aeTitle)
+                dc.retrieve = StoreRetrieveHandler(store: store, contentDirectory: data.contentDirectory)
+                dc.moveDestinations = config.moveDestinations
                 var scpLogger = logger
                 scpLogger[metadataKey: "listener"] = "\(l.name)"
                 let server = DICOMServer(configuration: dc, logger: scpLogger)
