@@ -25,13 +25,13 @@ import Glibc
     struct Original {
         var path: String
         var dataSet: DataSet
-        func text(_ tag: Tag) -> String { dataSet.string(tag)?.trimmingCharacters(in: .whitespaces) ?? "" }
+        func text(_ tag: DICOM.Tag) -> String { dataSet.string(tag)?.trimmingCharacters(in: .whitespaces) ?? "" }
         var patientID: String { text(.patientID) }
-        var study: String { text(Tag(0x0020, 0x000D)) }
-        var series: String { text(Tag(0x0020, 0x000E)) }
+        var study: String { text(DICOM.Tag(0x0020, 0x000D)) }
+        var series: String { text(DICOM.Tag(0x0020, 0x000E)) }
         var sop: String { text(.sopInstanceUID) }
-        var modality: String { text(Tag(0x0008, 0x0060)) }
-        var studyDate: String { text(Tag(0x0008, 0x0020)) }
+        var modality: String { text(DICOM.Tag(0x0008, 0x0060)) }
+        var studyDate: String { text(DICOM.Tag(0x0008, 0x0020)) }
     }
 
     static func originals() throws -> [Original] {
@@ -64,7 +64,7 @@ import Glibc
         var options = ReadOptions()
         options.bulkDataThreshold = nil
         var ds = try DICOMFile.read(contentsOf: path, options: options).dataSet
-        ds.remove(Tag(0xFFFC, 0xFFFC))
+        ds.remove(DICOM.Tag(0xFFFC, 0xFFFC))
         return try ds.jsonString()
     }
 
@@ -143,21 +143,21 @@ import Glibc
                                                  "-k", "NumberOfStudyRelatedSeries"])
         let byStudy = Dictionary(grouping: files, by: \.study)
         #expect(studies.count == byStudy.count)
-        #expect(Set(studies.compactMap { $0.string(Tag(0x0020, 0x000D)) }) == Set(byStudy.keys))
+        #expect(Set(studies.compactMap { $0.string(DICOM.Tag(0x0020, 0x000D)) }) == Set(byStudy.keys))
         for s in studies {
-            guard let uid = s.string(Tag(0x0020, 0x000D)), let members = byStudy[uid] else { continue }
-            #expect(s.int(Tag(0x0020, 0x1208)) == members.count, "\(uid)")
-            #expect(s.int(Tag(0x0020, 0x1206)) == Set(members.map(\.series)).count, "\(uid)")
-            #expect(s.strings(Tag(0x0008, 0x0061)) == Set(members.map(\.modality)).sorted(), "\(uid)")
+            guard let uid = s.string(DICOM.Tag(0x0020, 0x000D)), let members = byStudy[uid] else { continue }
+            #expect(s.int(DICOM.Tag(0x0020, 0x1208)) == members.count, "\(uid)")
+            #expect(s.int(DICOM.Tag(0x0020, 0x1206)) == Set(members.map(\.series)).count, "\(uid)")
+            #expect(s.strings(DICOM.Tag(0x0008, 0x0061)) == Set(members.map(\.modality)).sorted(), "\(uid)")
             #expect(s.string(.patientID) ?? "" == members[0].patientID, "\(uid)")
-            #expect(s.string(Tag(0x0008, 0x0020)) ?? "" == members[0].studyDate, "\(uid)")
+            #expect(s.string(DICOM.Tag(0x0008, 0x0020)) ?? "" == members[0].studyDate, "\(uid)")
         }
         // A date range and a wildcard on the name.
         let in2004 = try await Self.find(port, ["-S", "-k", "QueryRetrieveLevel=STUDY", "-k", "StudyInstanceUID", "-k", "StudyDate=20040101-20041231"])
-        #expect(Set(in2004.compactMap { $0.string(Tag(0x0020, 0x000D)) }) == Set(files.filter { $0.studyDate.hasPrefix("2004") }.map(\.study)))
+        #expect(Set(in2004.compactMap { $0.string(DICOM.Tag(0x0020, 0x000D)) }) == Set(files.filter { $0.studyDate.hasPrefix("2004") }.map(\.study)))
         #expect(!in2004.isEmpty)
         let samples = try await Self.find(port, ["-S", "-k", "QueryRetrieveLevel=STUDY", "-k", "StudyInstanceUID", "-k", "PatientName=CompressedSamples*"])
-        #expect(Set(samples.compactMap { $0.string(Tag(0x0020, 0x000D)) })
+        #expect(Set(samples.compactMap { $0.string(DICOM.Tag(0x0020, 0x000D)) })
                 == Set(files.filter { $0.text(.patientName).hasPrefix("CompressedSamples") }.map(\.study)))
 
         // PATIENT level (Patient Root).
@@ -169,16 +169,16 @@ import Glibc
             let id = p.string(.patientID) ?? ""
             guard let members = byPatient[id] else { Issue.record("unexpected patient \(id)"); continue }
             #expect(p.string(.patientName) ?? "" == members[0].text(.patientName))
-            #expect(p.int(Tag(0x0020, 0x1200)) == Set(members.map(\.study)).count)
-            #expect(p.int(Tag(0x0020, 0x1204)) == members.count)
+            #expect(p.int(DICOM.Tag(0x0020, 0x1200)) == Set(members.map(\.study)).count)
+            #expect(p.int(DICOM.Tag(0x0020, 0x1204)) == members.count)
         }
 
         // SERIES and IMAGE levels inside the study with two instances.
         let big = try #require(byStudy.values.first { $0.count > 1 })
         let series = try await Self.find(port, ["-S", "-k", "QueryRetrieveLevel=SERIES", "-k", "StudyInstanceUID=" + big[0].study,
                                                 "-k", "SeriesInstanceUID", "-k", "Modality", "-k", "NumberOfSeriesRelatedInstances"])
-        #expect(Set(series.compactMap { $0.string(Tag(0x0020, 0x000E)) }) == Set(big.map(\.series)))
-        #expect(series.map { $0.int(Tag(0x0020, 0x1209)) ?? 0 }.reduce(0, +) == big.count)
+        #expect(Set(series.compactMap { $0.string(DICOM.Tag(0x0020, 0x000E)) }) == Set(big.map(\.series)))
+        #expect(series.map { $0.int(DICOM.Tag(0x0020, 0x1209)) ?? 0 }.reduce(0, +) == big.count)
         let images = try await Self.find(port, ["-P", "-k", "QueryRetrieveLevel=IMAGE", "-k", "PatientID=" + big[0].patientID,
                                                 "-k", "StudyInstanceUID=" + big[0].study, "-k", "SeriesInstanceUID=" + big[0].series,
                                                 "-k", "SOPInstanceUID", "-k", "SOPClassUID"])

@@ -44,47 +44,50 @@ import TestSupport
     }
 
     /// An identifier: level and `(tag, VR, value)` keys (empty value: return it).
-    static func identifier(_ level: String, _ keys: [(Tag, VR, String)]) throws -> DataSet {
+    static func identifier(_ level: String, _ keys: [(DICOM.Tag, VR, String)]) throws -> DataSet {
         var ds = DataSet()
-        try ds.set(Tag(0x0008, 0x0052), vr: .CS, string: level)
+        try ds.set(DICOM.Tag(0x0008, 0x0052), vr: .CS, string: level)
         for (t, vr, v) in keys {
-            if v.isEmpty { ds.set(DataElement(tag: t, vr: vr, bytes: [])) } else { try ds.set(t, vr: vr, string: v) }
+            // As a peer sends it: ranges may be longer than the VR's maximum for one value.
+            var bytes = Array(v.utf8)
+            if bytes.count % 2 == 1 { bytes.append(vr == .UI ? 0 : 0x20) }
+            ds.set(DataElement(tag: t, vr: vr, bytes: bytes))
         }
         return ds
     }
 
-    static let study = Tag(0x0020, 0x000D), series = Tag(0x0020, 0x000E), studyDate = Tag(0x0008, 0x0020)
-    static let modalities = Tag(0x0008, 0x0061), modality = Tag(0x0008, 0x0060)
+    static let study = DICOM.Tag(0x0020, 0x000D), series = DICOM.Tag(0x0020, 0x000E), studyDate = DICOM.Tag(0x0008, 0x0020)
+    static let modalities = DICOM.Tag(0x0008, 0x0061), modality = DICOM.Tag(0x0008, 0x0060)
 
-    static func find(_ store: SQLiteStore, _ model: QueryModel, _ level: String, _ keys: [(Tag, VR, String)]) async throws -> [DataSet] {
+    static func find(_ store: SQLiteStore, _ model: QueryModel, _ level: String, _ keys: [(DICOM.Tag, VR, String)]) async throws -> [DataSet] {
         let handler = StoreQueryHandler(store: store, retrieveAETitle: "ARCHIVE")
         var out: [DataSet] = []
         for try await ds in handler.find(QueryRequest(identifier: try identifier(level, keys), model: model, callingAETitle: "SCU")) { out.append(ds) }
         return out
     }
 
-    static func studies(_ store: SQLiteStore, _ keys: [(Tag, VR, String)]) async throws -> [String] {
+    static func studies(_ store: SQLiteStore, _ keys: [(DICOM.Tag, VR, String)]) async throws -> [String] {
         try await find(store, .studyRoot, "STUDY", [(study, .UI, "")] + keys).compactMap { $0.string(study) }.sorted()
     }
 
     @Test func studyLevelMatchingAndCounts() async throws {
         try await Self.withStore { store, _ in
             let all = try await Self.find(store, .studyRoot, "STUDY", [
-                (Self.study, .UI, ""), (.patientID, .LO, ""), (Self.modalities, .CS, ""), (Tag(0x0020, 0x1206), .IS, ""),
-                (Tag(0x0020, 0x1208), .IS, ""), (Tag(0x0008, 0x0054), .AE, ""), (Tag(0x0008, 0x0090), .PN, ""),
+                (Self.study, .UI, ""), (.patientID, .LO, ""), (Self.modalities, .CS, ""), (DICOM.Tag(0x0020, 0x1206), .IS, ""),
+                (DICOM.Tag(0x0020, 0x1208), .IS, ""), (DICOM.Tag(0x0008, 0x0054), .AE, ""), (DICOM.Tag(0x0008, 0x0090), .PN, ""),
             ])
             #expect(all.map { $0.string(Self.study) } == ["1.2.1", "1.2.2", "1.2.3"])
             let s1 = try #require(all.first)
             #expect(s1.string(.patientID) == "P1")
             #expect(s1.strings(Self.modalities) == ["CT", "MR"])
-            #expect(s1.int(Tag(0x0020, 0x1206)) == 2)
-            #expect(s1.int(Tag(0x0020, 0x1208)) == 3)
-            #expect(s1.string(Tag(0x0008, 0x0054)) == "ARCHIVE")
-            #expect(s1.string(Tag(0x0008, 0x0052)) == "STUDY")
+            #expect(s1.int(DICOM.Tag(0x0020, 0x1206)) == 2)
+            #expect(s1.int(DICOM.Tag(0x0020, 0x1208)) == 3)
+            #expect(s1.string(DICOM.Tag(0x0008, 0x0054)) == "ARCHIVE")
+            #expect(s1.string(DICOM.Tag(0x0008, 0x0052)) == "STUDY")
             // A key the index does not hold comes back empty; nothing unrequested comes back.
-            #expect(s1[Tag(0x0008, 0x0090)]?.valueLength == 0)
+            #expect(s1[DICOM.Tag(0x0008, 0x0090)]?.valueLength == 0)
             #expect(s1[.patientName] == nil && s1[Self.series] == nil)
-            #expect(all[1].int(Tag(0x0020, 0x1208)) == 1)
+            #expect(all[1].int(DICOM.Tag(0x0020, 0x1208)) == 1)
 
             // Single value, ranges, wildcards (PN case-insensitive), list of UIDs, aggregate matching.
             #expect(try await Self.studies(store, [(Self.studyDate, .DA, "20240105")]) == ["1.2.1"])
@@ -96,26 +99,26 @@ import TestSupport
             #expect(try await Self.studies(store, [(.patientID, .LO, "P1")]) == ["1.2.1", "1.2.3"])
             #expect(try await Self.studies(store, [(Self.study, .UI, "1.2.3\\1.2.2\\9.9")]) == ["1.2.2", "1.2.3"])
             #expect(try await Self.studies(store, [(Self.modalities, .CS, "MR")]) == ["1.2.1"])
-            #expect(try await Self.studies(store, [(Tag(0x0008, 0x0050), .SH, "A-1.2.2")]) == ["1.2.2"])
+            #expect(try await Self.studies(store, [(DICOM.Tag(0x0008, 0x0050), .SH, "A-1.2.2")]) == ["1.2.2"])
             #expect(try await Self.studies(store, [(.patientID, .LO, "P9")]).isEmpty)
             // Study Time range (left to the matcher).
-            #expect(try await Self.studies(store, [(Tag(0x0008, 0x0030), .TM, "1000-1100")]).count == 3)
-            #expect(try await Self.studies(store, [(Tag(0x0008, 0x0030), .TM, "1100-")]).isEmpty)
+            #expect(try await Self.studies(store, [(DICOM.Tag(0x0008, 0x0030), .TM, "1000-1100")]).count == 3)
+            #expect(try await Self.studies(store, [(DICOM.Tag(0x0008, 0x0030), .TM, "1100-")]).isEmpty)
         }
     }
 
     @Test func patientSeriesAndImageLevels() async throws {
         try await Self.withStore { store, _ in
             let patients = try await Self.find(store, .patientRoot, "PATIENT", [
-                (.patientID, .LO, ""), (.patientName, .PN, ""), (Tag(0x0020, 0x1200), .IS, ""), (Tag(0x0020, 0x1202), .IS, ""),
-                (Tag(0x0020, 0x1204), .IS, ""),
+                (.patientID, .LO, ""), (.patientName, .PN, ""), (DICOM.Tag(0x0020, 0x1200), .IS, ""), (DICOM.Tag(0x0020, 0x1202), .IS, ""),
+                (DICOM.Tag(0x0020, 0x1204), .IS, ""),
             ])
             #expect(patients.map { $0.string(.patientID) } == ["P1", "P2"])
             #expect(patients[0].string(.patientName) == "DOE^JANE")
-            #expect(patients[0].int(Tag(0x0020, 0x1200)) == 2)
-            #expect(patients[0].int(Tag(0x0020, 0x1202)) == 3)
-            #expect(patients[0].int(Tag(0x0020, 0x1204)) == 4)
-            #expect(patients[1].int(Tag(0x0020, 0x1204)) == 1)
+            #expect(patients[0].int(DICOM.Tag(0x0020, 0x1200)) == 2)
+            #expect(patients[0].int(DICOM.Tag(0x0020, 0x1202)) == 3)
+            #expect(patients[0].int(DICOM.Tag(0x0020, 0x1204)) == 4)
+            #expect(patients[1].int(DICOM.Tag(0x0020, 0x1204)) == 1)
             let janes = try await Self.find(store, .patientRoot, "PATIENT", [(.patientID, .LO, ""), (.patientName, .PN, "*JANE")])
             #expect(janes.map { $0.string(.patientID) } == ["P1"])
 
@@ -124,20 +127,20 @@ import TestSupport
             #expect(p1.compactMap { $0.string(Self.study) } == ["1.2.1", "1.2.3"])
 
             let series = try await Self.find(store, .studyRoot, "SERIES", [
-                (Self.study, .UI, "1.2.1"), (Self.series, .UI, ""), (Self.modality, .CS, ""), (Tag(0x0020, 0x1209), .IS, ""),
+                (Self.study, .UI, "1.2.1"), (Self.series, .UI, ""), (Self.modality, .CS, ""), (DICOM.Tag(0x0020, 0x1209), .IS, ""),
             ])
             #expect(series.map { $0.string(Self.series) } == ["1.2.1.1", "1.2.1.2"])
             #expect(series.map { $0.string(Self.modality) } == ["CT", "MR"])
-            #expect(series.map { $0.int(Tag(0x0020, 0x1209)) } == [2, 1])
+            #expect(series.map { $0.int(DICOM.Tag(0x0020, 0x1209)) } == [2, 1])
             let ct = try await Self.find(store, .studyRoot, "SERIES", [(Self.series, .UI, ""), (Self.modality, .CS, "CT")])
             #expect(ct.map { $0.string(Self.series) } == ["1.2.1.1", "1.2.3.1"])
 
             let images = try await Self.find(store, .patientRoot, "IMAGE", [
                 (.patientID, .LO, "P1"), (Self.study, .UI, "1.2.1"), (Self.series, .UI, "1.2.1.1"), (.sopInstanceUID, .UI, ""),
-                (Tag(0x0020, 0x0013), .IS, ""),
+                (DICOM.Tag(0x0020, 0x0013), .IS, ""),
             ])
             #expect(images.map { $0.string(.sopInstanceUID) } == ["1.2.1.1.1", "1.2.1.1.2"])
-            #expect(images.map { $0.int(Tag(0x0020, 0x0013)) } == [1, 2])
+            #expect(images.map { $0.int(DICOM.Tag(0x0020, 0x0013)) } == [1, 2])
             let listed = try await Self.find(store, .studyRoot, "IMAGE", [(.sopInstanceUID, .UI, "1.2.3.1.1\\1.2.2.1.1")])
             #expect(listed.compactMap { $0.string(.sopInstanceUID) }.sorted() == ["1.2.2.1.1", "1.2.3.1.1"])
         }
@@ -146,9 +149,8 @@ import TestSupport
     @Test func badLevelsFail() async throws {
         try await Self.withStore { store, _ in
             for (model, level) in [(QueryModel.studyRoot, "PATIENT"), (.patientRoot, "FRAME"), (.studyRoot, "")] {
-                await #expect {
-                    _ = try await Self.find(store, model, level, [(Self.study, .UI, "")])
-                } throws: { ($0 as? QueryFailure)?.status == DIMSEStatus.identifierDoesNotMatchSOPClass }
+                let error = await #expect(throws: QueryFailure.self) { try await Self.find(store, model, level, [(Self.study, .UI, "")]) }
+                #expect(error?.status == DIMSEStatus.identifierDoesNotMatchSOPClass, "\(model) \(level)")
             }
         }
     }
@@ -156,7 +158,7 @@ import TestSupport
     @Test func retrieveResolvesStoredFiles() async throws {
         try await Self.withStore { store, content in
             let handler = StoreRetrieveHandler(store: store, contentDirectory: content)
-            func paths(_ model: RetrieveModel, _ level: String, _ keys: [(Tag, VR, String)]) async throws -> [String] {
+            func paths(_ model: RetrieveModel, _ level: String, _ keys: [(DICOM.Tag, VR, String)]) async throws -> [String] {
                 let request = RetrieveRequest(identifier: try Self.identifier(level, keys), model: model, operation: .get, callingAETitle: "SCU")
                 return try await handler.instances(for: request).map(\.path).sorted()
             }
@@ -169,9 +171,8 @@ import TestSupport
             let one = try #require(try await handler.instances(for: RetrieveRequest(
                 identifier: try Self.identifier("IMAGE", [(.sopInstanceUID, .UI, "1.2.2.1.1")]), model: .studyRoot, operation: .move(destination: "X"), callingAETitle: "SCU")).first)
             #expect(one.sopClassUID == "1.2.840.10008.5.1.4.1.1.7" && one.transferSyntaxUID == "1.2.840.10008.1.2.1")
-            await #expect {
-                _ = try await paths(.studyRoot, "STUDY", [(.patientID, .LO, "P1")])
-            } throws: { ($0 as? QueryFailure)?.status == DIMSEStatus.identifierDoesNotMatchSOPClass }
+            let error = await #expect(throws: QueryFailure.self) { try await paths(.studyRoot, "STUDY", [(.patientID, .LO, "P1")]) }
+            #expect(error?.status == DIMSEStatus.identifierDoesNotMatchSOPClass)
         }
     }
 
