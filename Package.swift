@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HL7Tests", dependencies: ["HL7"], resources: [.copy("Fixtures")]),
         // A child process for the store's kill -9 test and its benchmark (Scripts/bench-store.sh).
-        .executableTarget(name: "isthmus-store-writer", dependencies: ["IsthmusStore"], path: "Tests/StoreWriter"),
+        .executableTarget(name: "isthmus-store-writer", dependencies: ["IsthmusStore", "DICOM"], path: "Tests/StoreWriter"),
         .testTarget(name: "IsthmusStoreTests", dependencies: ["IsthmusStore", "DICOM", "HL7", "TestSupport"]),
         .testTarget(
             name: "IsthmusEngineTests",

@@ -18,7 +18,9 @@ BIN="$SCRATCH/release/isthmus-store-writer"
 
 mkdir -p "$TMP/on" "$TMP/many" "$TMP/off"
 "$BIN" bench "$TMP/on" "$WRITERS" "$COUNT"
+mkdir -p "$TMP/nowait"
+"$BIN" bench "$TMP/nowait" "$WRITERS" "$COUNT" --no-wait
 # Many connections (e.g. 64 MLLP senders): bigger batches, fewer fsyncs per message.
-"$BIN" bench "$TMP/many" 64 "$COUNT"
+"$BIN" bench "$TMP/many" 64 "$COUNT" --claim 32
 # Without group commit every receive is its own fsync: a tenth of the messages is enough to see it.
 "$BIN" bench "$TMP/off" "$WRITERS" "$((COUNT / 10))" --no-group-commit

@@ -4,8 +4,11 @@ import Foundation
 /// queue of each destination, and the index of the DICOM archive (Part 10 files in a content
 /// folder).
 ///
-/// Every method that returns has committed what it wrote durably (for `SQLiteStore`: WAL with
-/// `synchronous=FULL`, so the commit is on disk). A method that throws has written nothing.
+/// Every write method that returns has committed durably (for `SQLiteStore`: WAL with
+/// `synchronous=FULL`, so the commit is on disk); one that throws has written nothing. The two
+/// exceptions are marked: claims (`claimNext`, `claim`) live in memory, and
+/// `markSentWithoutWaiting` returns before its commit — both are safe because delivery is at
+/// least once.
 /// Implementations: `SQLiteStore` (embedded); the protocol names no SQLite type, so a PostgreSQL
 /// implementation can follow without changing the engine.
 public protocol Store: Sendable {
@@ -70,6 +73,13 @@ public protocol Store: Sendable {
     /// The claimed entry was delivered (the destination acknowledged it). The destination's next
     /// entry is claimable as soon as this is called; it returns after the commit.
     func markSent(_ entry: QueueEntryID, at: Date, response: String?) async throws
+
+    /// Marks the claimed entry sent without waiting for the commit: the destination's next entry
+    /// is claimable when this returns, and the commit joins the next group commit. If the process
+    /// dies first (or the commit fails), the entry is delivered again later — at least once, as
+    /// always — so a delivery worker need not wait for an fsync between two messages. `close`
+    /// waits for these commits.
+    func markSentWithoutWaiting(_ entry: QueueEntryID, at: Date, response: String?)
 
     /// The attempt failed: counts it, keeps the entry at the head, due again at `retryAt`.
     /// Returns the number of attempts made so far (for the caller's backoff and dead-letter policy).

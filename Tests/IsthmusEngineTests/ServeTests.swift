@@ -94,7 +94,8 @@ import TestSupport
     }
 
     /// A CT instance made with the DICOM target, written as a Part 10 file.
-    static func writeInstance(_ path: String, sop: String, study: String = "1.2.826.0.1.3680043.10.1472.9.1", series: String = "1.2.826.0.1.3680043.10.1472.9.1.1") throws {
+    static func writeInstance(_ path: String, sop: String, study: String = "1.2.826.0.1.3680043.10.1472.9.1", series: String = "1.2.826.0.1.3680043.10.1472.9.1.1",
+                              pixelBytes: Int = 0) throws {
         var ds = DataSet()
         try ds.set(.sopClassUID, string: "1.2.840.10008.5.1.4.1.1.2")
         try ds.set(.sopInstanceUID, string: sop)
@@ -104,6 +105,7 @@ import TestSupport
         try ds.set(.patientName, string: "DOE^JANE")
         try ds.set(Tag(0x0008, 0x0060), string: "CT")
         try ds.set(Tag(0x0020, 0x0013), integers: [1])
+        if pixelBytes > 0 { ds.set(Tag(0x7FE0, 0x0010), vr: .OB, bytes: [UInt8](repeating: 0x5A, count: pixelBytes)) }
         try DICOMFile(dataSet: ds, transferSyntax: .explicitVRLittleEndian).write(toPath: path, sync: false)
     }
 
@@ -165,6 +167,30 @@ import TestSupport
             #expect(m.kind == .dicom && m.channel == "ct")
             #expect(try await store.message(m.id)?.entries.map(\.destination) == ["ct/pacs"])
         }
+        try await store.close()
+    }
+
+    /// SIGTERM while storescu is sending a large instance: the association finishes, the instance is stored, exit 0.
+    @Test func sigtermLetsAnAssociationInProgressFinish() async throws {
+        guard haveIsthmus(), Peers.need("DCMTK storescu", Peers.available(Peers.storescu)) else { return }
+        let data = try Peers.temporaryDirectory("serve-term-dicom")
+        defer { try? FileManager.default.removeItem(atPath: data) } // 96 MiB
+        let file = data + "/big.dcm"
+        let sop = "1.2.826.0.1.3680043.10.1472.9.1.1.2"
+        try Self.writeInstance(file, sop: sop, pixelBytes: 96 << 20)
+        let server = try await ServeProcess.start(data: data + "/d")
+        defer { server.kill() }
+        let port = String(server.dicomPort)
+        let sender = Task.detached { try Peers.run(Peers.storescu, ["-aet", "CT01", "-aec", "ISTHMUS", "127.0.0.1", port, file], environment: Peers.dcmtkEnvironment) }
+        let deadline = Date().addingTimeInterval(30)
+        while !server.stdout.contains("calling=CT01") && Date() < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(server.terminate() == 0, "\(server.stdout)")
+        let sent = try await sender.value
+        #expect(sent.status == 0, "\(sent.stderr)")
+        let store = try SQLiteStore(path: data + "/d/isthmus.sqlite", contentDirectory: data + "/d/content")
+        let record = try #require(try await store.instance(sopInstanceUID: sop))
+        #expect(FileManager.default.fileExists(atPath: data + "/d/content/" + record.path))
+        #expect(record.size > 96 << 20)
         try await store.close()
     }
 

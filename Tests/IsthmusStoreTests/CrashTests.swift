@@ -1,5 +1,5 @@
 import Foundation
-import IsthmusStore
+@testable import IsthmusStore
 import TestSupport
 import Testing
 
@@ -31,6 +31,11 @@ struct CrashTests {
             p.standardOutput = out
             p.standardError = FileHandle.nullDevice
             try p.run()
+            // A writer that hangs without output must not hang the test: killed after 60 s.
+            let child = p.processIdentifier
+            let watchdog = DispatchWorkItem { kill(child, SIGKILL) }
+            DispatchQueue.global().asyncAfter(deadline: .now() + 60, execute: watchdog)
+            defer { watchdog.cancel() }
             // Read acknowledged control IDs until enough arrived, then kill -9 mid-run.
             var buffer = Data()
             var lines: [String] = []
@@ -57,6 +62,7 @@ struct CrashTests {
         // Every stored message is whole: its queue entry is there too.
         let stats = try await store.statistics()
         #expect(stats.queued == stats.messages)
+        #expect(try await store.integrityCheck() == "ok")
         try await store.close()
     }
 }

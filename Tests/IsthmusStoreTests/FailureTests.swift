@@ -1,5 +1,6 @@
 import Foundation
 import IsthmusStore
+import TestSupport
 import Testing
 
 @Suite("Store failures")
@@ -94,5 +95,63 @@ struct FailureTests {
         try Data(repeating: 0x41, count: 8192).write(to: URL(fileURLWithPath: t.path))
         #expect(throws: StoreError.self) { _ = try t.open() }
         do { _ = try t.open() } catch let e as StoreError { #expect(e.code == .corrupt) } catch { Issue.record("\(error)") }
+    }
+
+    /// Whether this process may mount a tmpfs (root with CAP_SYS_ADMIN): a real full disk.
+    static let canMountTmpfs: Bool = {
+        guard getuid() == 0, let dir = try? Peers.temporaryDirectory("probe-mount") else { return false }
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        guard (try? Peers.run("/bin/mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", dir]))?.status == 0 else { return false }
+        _ = try? Peers.run("/bin/umount", [dir])
+        return true
+    }()
+
+    @Test("a real full disk (a 600 KiB tmpfs) makes receive throw .full, with nothing half-stored", .enabled(if: FailureTests.canMountTmpfs))
+    func realDiskFull() async throws {
+        let t = try TempStore("enospc")
+        defer { t.cleanUp() }
+        try FileManager.default.createDirectory(atPath: t.dir, withIntermediateDirectories: true)
+        #expect(try Peers.run("/bin/mount", ["-t", "tmpfs", "-o", "size=600k", "tmpfs", t.dir]).status == 0)
+        defer { _ = try? Peers.run("/bin/umount", ["-l", t.dir]) }
+        let store = try t.open()
+        var stored = 0
+        var failure: StoreError?
+        while failure == nil, stored < 10_000 {
+            do {
+                var m = try inbound("E\(stored)")
+                m.raw += Array("NTE|1||\(String(repeating: "e", count: 2000))\r".utf8)
+                _ = try await store.receive(m, deliveries: [Delivery(destination: "out")])
+                stored += 1
+            } catch let e as StoreError {
+                failure = e
+            }
+        }
+        #expect(failure?.code == .full)
+        #expect(stored > 0)
+        let stats = try await store.statistics()
+        #expect(stats.messages == stored)
+        #expect(stats.queued == stored)
+        try? await store.close()
+    }
+
+    @Test("a store on a file system mounted read-only refuses to open or to receive, as .readOnly", .enabled(if: FailureTests.canMountTmpfs))
+    func realReadOnlyMount() async throws {
+        let t = try TempStore("erofs")
+        defer { t.cleanUp() }
+        #expect(try Peers.run("/bin/mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", t.dir]).status == 0)
+        defer { _ = try? Peers.run("/bin/umount", ["-l", t.dir]) }
+        let store = try t.open()
+        let first = try await store.receive(try inbound("RO-A"), deliveries: [Delivery(destination: "out")]).id
+        try await store.close()
+        // Linux refuses to remount read-only while files are open for writing: closed first.
+        #expect(try Peers.run("/bin/mount", ["-o", "remount,ro", t.dir]).status == 0)
+        do {
+            let reopened = try t.open()
+            await #expect(throws: StoreError.self) { _ = try await reopened.receive(try inbound("RO-B")) }
+            #expect(try await reopened.listMessages(limit: 0).map(\.id) == [first])
+            try? await reopened.close()
+        } catch let e as StoreError {
+            #expect(e.code == .readOnly, "\(e)")
+        }
     }
 }

@@ -85,4 +85,22 @@ struct JournalTests {
         await #expect(throws: StoreError.self) { try await store.record(StateChange(.error), for: MessageID(999)) }
         try await store.close()
     }
+
+    @Test("listMessages filters by channel, status and time, newest first, with a limit (0: all)")
+    func listing() async throws {
+        let t = try TempStore("list")
+        defer { t.cleanUp() }
+        let store = try t.open()
+        let t0 = Date().addingTimeInterval(-100)
+        var ids: [MessageID] = []
+        for i in 0 ..< 6 {
+            ids.append(try await store.receive(try inbound("L\(i)", channel: i % 2 == 0 ? "even" : "odd", at: t0.addingTimeInterval(Double(i * 10)))).id)
+        }
+        #expect(try await store.listMessages(limit: 0).map(\.id) == ids.reversed())
+        #expect(try await store.listMessages(limit: 2).map(\.id) == [ids[5], ids[4]])
+        #expect(try await store.listMessages(channel: "even", limit: 0).map(\.id) == [ids[4], ids[2], ids[0]])
+        #expect(try await store.listMessages(since: t0.addingTimeInterval(25), limit: 0).map(\.id) == [ids[5], ids[4], ids[3]])
+        #expect(try await store.listMessages(channel: "odd", status: .received, since: t0.addingTimeInterval(25), limit: 1).map(\.id) == [ids[5]])
+        try await store.close()
+    }
 }

@@ -172,3 +172,26 @@ struct ClaimTests {
         try await store.close()
     }
 }
+
+@Suite("Store sent marks without waiting")
+struct SentWithoutWaitingTests {
+    @Test("markSentWithoutWaiting frees the next entry at once; the marks are committed by close")
+    func pipelined() async throws {
+        let t = try TempStore("nowait")
+        defer { t.cleanUp() }
+        var store = try t.open()
+        var ids: [MessageID] = []
+        for i in 0 ..< 50 { ids.append(try await store.receive(try inbound("P\(i)"), deliveries: [Delivery(destination: "a")]).id) }
+        var delivered: [MessageID] = []
+        while let e = try await store.claimNext(destination: "a") {
+            delivered.append(e.messageID)
+            store.markSentWithoutWaiting(e.id, at: Date(), response: "AA")
+        }
+        #expect(delivered == ids)
+        try await store.close()
+        store = try t.open()
+        #expect(try await store.claimNext(destination: "a") == nil)
+        for id in ids { #expect(try await store.message(id)?.status == .sent) }
+        try await store.close()
+    }
+}

@@ -19,7 +19,7 @@ struct RetentionTests {
     func byAge() async throws {
         let t = try TempStore("prune")
         defer { t.cleanUp() }
-        let store = try t.open()
+        let store = try t.open { $0.pruneBatchSize = 7 }   // several steps
         let old = Date().addingTimeInterval(-10 * 86400)
         var settled: [MessageID] = []
         for i in 0 ..< 60 {
@@ -63,7 +63,7 @@ struct RetentionTests {
     func bySize() async throws {
         let t = try TempStore("prunesize")
         defer { t.cleanUp() }
-        let store = try t.open()
+        let store = try t.open { $0.pruneBatchSize = 4 }
         var ids: [MessageID] = []
         let t0 = Date().addingTimeInterval(-3600)
         for i in 0 ..< 10 {
@@ -74,6 +74,34 @@ struct RetentionTests {
         #expect(result.messagesDeleted == 6)
         for id in ids.prefix(6) { #expect(try await store.message(id) == nil) }
         for id in ids.suffix(4) { #expect(try await store.message(id) != nil) }
+        try await store.close()
+    }
+
+    @Test("pruning instances by total size removes the oldest files first, never one still queued")
+    func instancesBySize() async throws {
+        let t = try TempStore("prunefiles")
+        defer { t.cleanUp() }
+        let store = try t.open { $0.pruneBatchSize = 2 }
+        var records: [InstanceRecord] = []
+        var files: [String] = []
+        let t0 = Date().addingTimeInterval(-3600)
+        for i in 0 ..< 5 {
+            var (r, f) = try ArchiveTests.writeInstance(t, name: "i\(i)", sop: "1.2.3.1.1.\(i)", extra: 10_000)
+            r.receivedAt = t0.addingTimeInterval(Double(i))
+            // The oldest one is still to be forwarded: it must stay.
+            _ = try await store.indexInstance(r, policy: .reject, channel: "dicom", deliveries: i == 0 ? [Delivery(destination: "pacs")] : [])
+            records.append(r)
+            files.append(f)
+        }
+        let result = try await store.prune(RetentionPolicy(instanceMaxBytes: records[0].size * 2))
+        // 5 files, keep at most 2 worth: the oldest is pinned by its queue entry, so 1…3 go.
+        #expect(result.instancesDeleted == 3)
+        #expect(result.filesDeleted == 3)
+        #expect(result.fileBytesFreed == records[1].size + records[2].size + records[3].size)
+        #expect(FileManager.default.fileExists(atPath: files[0]))
+        for f in files[1 ... 3] { #expect(!FileManager.default.fileExists(atPath: f)) }
+        #expect(FileManager.default.fileExists(atPath: files[4]))
+        #expect(try await store.instances(matching: InstanceQuery()).map(\.sopInstanceUID) == ["1.2.3.1.1.0", "1.2.3.1.1.4"])
         try await store.close()
     }
 }

@@ -1,8 +1,10 @@
 // A helper process for the store's crash test and benchmark (not part of the product):
 //   isthmus-store-writer crash DIR WRITERS          receive forever from WRITERS tasks; print each
 //                                                   control ID after its receive returned (then kill -9 it)
-//   isthmus-store-writer bench DIR WRITERS COUNT [--no-group-commit]
-//                                                   COUNT receives from WRITERS concurrent tasks; prints receives/s
+//   isthmus-store-writer bench DIR WRITERS COUNT [--no-group-commit] [--claim N] [--no-wait]
+//                                                   COUNT receives from WRITERS concurrent tasks; prints receives/s;
+//                                                   then drains the queue N entries per claim; prints deliveries/s
+//   isthmus-store-writer worklist DIR COUNT          COUNT worklist items, then p50/p99 of worklist queries
 import Foundation
 import IsthmusStore
 
@@ -69,6 +71,31 @@ case "bench":
         format: "group commit %@: %d receives from %d writers in %.2f s = %.0f receives/s, %d transactions (%.1f receives per commit)",
         configuration.groupCommit ? "on" : "off", perWriter * writers, writers, seconds, Double(perWriter * writers) / seconds,
         stats.transactions, Double(stats.writes) / Double(max(1, stats.transactions))))
+    // Delivery side: one worker empties the destination's queue, claiming `batch` entries at a
+    // time and marking each sent (durably) before the next claim — with no network in between.
+    let batch = args.firstIndex(of: "--claim").flatMap { args.count > $0 + 1 ? Int(args[$0 + 1]) : nil } ?? 1
+    let drainStart = clock.now
+    var delivered = 0
+    while true {
+        let entries = try await store.claim(destination: "out", limit: batch, now: Date())
+        if entries.isEmpty { break }
+        if args.contains("--no-wait") {
+            for e in entries { store.markSentWithoutWaiting(e.id, at: Date(), response: nil) }
+        } else {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for e in entries { group.addTask { try await store.markSent(e.id) } }
+                try await group.waitForAll()
+            }
+        }
+        delivered += entries.count
+    }
+    let drained = clock.now - drainStart
+    let drainSeconds = Double(drained.components.seconds) + Double(drained.components.attoseconds) / 1e18
+    emit(String(format: "delivery: %d entries claimed %d at a time and marked sent%@ in %.2f s = %.0f deliveries/s",
+                delivered, batch, args.contains("--no-wait") ? " without waiting" : "", drainSeconds, Double(delivered) / drainSeconds))
+    try await store.close()
+case "worklist":
+    try await worklistBench(store, count: Int(args[3]) ?? 100_000)
     try await store.close()
 default:
     FileHandle.standardError.write(Data("unknown mode \(args[1])\n".utf8))

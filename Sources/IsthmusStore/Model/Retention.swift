@@ -57,8 +57,13 @@ public struct StoreStatistics: Sendable, Hashable {
     public var transactions: Int
     /// Write requests (receive, index, queue updates, …) committed since the store was opened.
     public var writes: Int
+    /// `markSentWithoutWaiting` commits that failed (those entries will be delivered again).
+    public var unwaitedWriteFailures: Int
 
-    public init(messages: Int, queued: Int, deadLetters: Int, instances: Int, instanceBytes: Int64, databaseBytes: Int64, transactions: Int, writes: Int) {
+    public init(
+        messages: Int, queued: Int, deadLetters: Int, instances: Int, instanceBytes: Int64, databaseBytes: Int64, transactions: Int, writes: Int,
+        unwaitedWriteFailures: Int = 0
+    ) {
         self.messages = messages
         self.queued = queued
         self.deadLetters = deadLetters
@@ -67,5 +72,6 @@ public struct StoreStatistics: Sendable, Hashable {
         self.databaseBytes = databaseBytes
         self.transactions = transactions
         self.writes = writes
+        self.unwaitedWriteFailures = unwaitedWriteFailures
     }
 }

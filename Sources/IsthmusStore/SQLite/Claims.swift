@@ -60,3 +60,53 @@ final class Claims: @unchecked Sendable {
         if claimed[d]?.isEmpty == true { claimed[d] = nil }
     }
 }
+
+/// Writes started without a caller waiting for them (`markSentWithoutWaiting`); `close` waits for
+/// them. Their failures are counted, not thrown: the entry stays pending and is delivered again.
+final class BackgroundWrites: @unchecked Sendable {
+    private let lock = NSLock()
+    private var tasks: [Int: Task<Void, Never>] = [:]
+    private var next = 0
+    private var failureCount = 0
+
+    var failures: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return failureCount
+    }
+
+    func run(_ body: @escaping @Sendable () async throws -> Void) {
+        lock.lock()
+        defer { lock.unlock() }
+        let key = next
+        next += 1
+        // Registered under the lock, so the task's own removal (which takes the lock) comes after.
+        tasks[key] = Task {
+            var failed = false
+            do { try await body() } catch { failed = true }
+            self.finished(key, failed: failed)
+        }
+    }
+
+    private func finished(_ key: Int, failed: Bool) {
+        lock.lock()
+        defer { lock.unlock() }
+        tasks[key] = nil
+        if failed { failureCount += 1 }
+    }
+
+    private var pending: [Task<Void, Never>] {
+        lock.lock()
+        defer { lock.unlock() }
+        return Array(tasks.values)
+    }
+
+    /// Waits for every write started so far.
+    func drain() async {
+        while true {
+            let pending = self.pending
+            if pending.isEmpty { return }
+            for t in pending { await t.value }
+        }
+    }
+}

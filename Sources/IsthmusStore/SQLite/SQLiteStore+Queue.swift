@@ -149,6 +149,18 @@ extension SQLiteStore {
     public func markSent(_ entry: QueueEntryID, at: Date, response: String?) async throws {
         claims.beginSettling(entry.rawValue)
         defer { claims.endSettling(entry.rawValue) }
+        try await commitSent(entry, at: at, response: response)
+    }
+
+    public func markSentWithoutWaiting(_ entry: QueueEntryID, at: Date, response: String?) {
+        claims.beginSettling(entry.rawValue)
+        background.run { [self] in
+            defer { claims.endSettling(entry.rawValue) }
+            try await commitSent(entry, at: at, response: response)
+        }
+    }
+
+    private func commitSent(_ entry: QueueEntryID, at: Date, response: String?) async throws {
         try await write { db in
             let state = try Self.entryState(db, entry)
             guard state.status == .inFlight || state.status == .pending else {

@@ -19,6 +19,9 @@ public final class SQLiteStore: Store {
         /// Limit the database to this many pages (`PRAGMA max_page_count`): a write beyond fails
         /// with `.full`, as on a full disk. nil: no limit but the disk's.
         public var maxPageCount: Int?
+        /// Rows `prune` deletes per transaction: a large backlog is pruned in steps, so receives
+        /// queued behind it wait for one step, not for the whole run.
+        public var pruneBatchSize: Int = 500
         /// Concurrent read connections.
         public var maximumReaderCount: Int = 4
 
@@ -34,6 +37,7 @@ public final class SQLiteStore: Store {
     let pool: DatabasePool
     let batcher: WriteBatcher
     let claims = Claims()
+    let background = BackgroundWrites()
 
     /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
     /// Queue entries left in flight by a previous run are pending again (at-least-once delivery).
@@ -48,11 +52,7 @@ public final class SQLiteStore: Store {
         config.maximumReaderCount = max(1, configuration.maximumReaderCount)
         config.label = "IsthmusStore"
         let maxPageCount = configuration.maxPageCount
-        let readOnly = configuration.readOnly
         config.prepareDatabase { db in
-            if !readOnly {
-                try db.execute(sql: "PRAGMA synchronous = FULL")
-            }
             if let maxPageCount {
                 try db.execute(sql: "PRAGMA max_page_count = \(maxPageCount)")
             }
@@ -65,6 +65,11 @@ public final class SQLiteStore: Store {
             pool = try DatabasePool(path: path, configuration: config)
             if !configuration.readOnly {
                 try pool.writeWithoutTransaction { db in
+                    // Durable on commit: the WAL is fsync'd at every commit. (GRDB opens a pool's
+                    // writer with synchronous=NORMAL, which syncs only at checkpoints: a power
+                    // loss could take back commits that returned. The writer connection lives as
+                    // long as the pool, so setting it here holds.)
+                    try db.execute(sql: "PRAGMA synchronous = FULL")
                     // Incremental auto-vacuum lets pruning give pages back to the file system; it
                     // can only be switched on before the first table exists.
                     let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0
@@ -108,6 +113,7 @@ public final class SQLiteStore: Store {
     }
 
     public func close() async throws {
+        await background.drain()
         await batcher.close()
         do { try pool.close() } catch { throw StoreError(error) }
     }
@@ -126,7 +132,25 @@ public final class SQLiteStore: Store {
         }
         return StoreStatistics(
             messages: counts.0, queued: counts.1, deadLetters: counts.2, instances: counts.3, instanceBytes: counts.4,
-            databaseBytes: databaseFileBytes(), transactions: transactions, writes: writes)
+            databaseBytes: databaseFileBytes(), transactions: transactions, writes: writes, unwaitedWriteFailures: background.failures)
+    }
+
+    /// The writer connection's settings (for tests and diagnostics): journal_mode, synchronous,
+    /// auto_vacuum, foreign_keys, and the applied migrations.
+    func writerSettings() async throws -> [String: String] {
+        try await pool.writeWithoutTransaction { db in
+            var s: [String: String] = [:]
+            for p in ["journal_mode", "synchronous", "auto_vacuum", "foreign_keys"] {
+                s[p] = try String.fetchOne(db, sql: "PRAGMA \(p)")
+            }
+            s["migrations"] = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid").joined(separator: ",")
+            return s
+        }
+    }
+
+    /// `PRAGMA integrity_check`: "ok", or what SQLite found damaged.
+    func integrityCheck() async throws -> String {
+        try await read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ") }
     }
 
     /// Size of the database's files (main, WAL) on disk.

@@ -91,6 +91,7 @@ enum Schema {
                 CREATE INDEX instance_message ON instance(message_id);
                 """)
         }
+        m.registerMigration("v2", migrate: v2)
         return m
     }
 }
