@@ -146,6 +146,24 @@ import TestSupport
         }
     }
 
+    /// PIR through the store (A08 update, A40 merge): queries answer with the index's current demographics.
+    @Test func queriesSeePatientUpdatesAndMerges() async throws {
+        try await Self.withStore { store, _ in
+            var janet = DataSet()
+            try janet.set(.patientName, vr: .PN, string: "DOE^JANET")
+            try await store.updatePatient(PatientKey(id: "P1"), attributes: janet)
+            try await store.mergePatient(prior: PatientKey(id: "P2"), into: PatientKey(id: "P1"))
+            let patients = try await Self.find(store, .patientRoot, "PATIENT", [
+                (.patientID, .LO, ""), (.patientName, .PN, ""), (DICOM.Tag(0x0020, 0x1200), .IS, ""), (DICOM.Tag(0x0020, 0x1204), .IS, ""),
+            ])
+            #expect(patients.map { $0.string(.patientID) } == ["P1"])
+            #expect(patients.first?.string(.patientName) == "DOE^JANET")
+            #expect(patients.first?.int(DICOM.Tag(0x0020, 0x1200)) == 3)
+            #expect(patients.first?.int(DICOM.Tag(0x0020, 0x1204)) == 5)
+            #expect(try await Self.studies(store, [(.patientName, .PN, "DOE^JANET")]) == ["1.2.1", "1.2.2", "1.2.3"])
+        }
+    }
+
     @Test func badLevelsFail() async throws {
         try await Self.withStore { store, _ in
             for (model, level) in [(QueryModel.studyRoot, "PATIENT"), (.patientRoot, "FRAME"), (.studyRoot, "")] {
