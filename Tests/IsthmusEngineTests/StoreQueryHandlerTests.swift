@@ -166,6 +166,17 @@ import TestSupport
 
     @Test func badLevelsFail() async throws {
         try await Self.withStore { store, _ in
+            // Modality Worklist: not the archive's (C000 without a worklist handler); handed over when there is one.
+            let noWorklist = await #expect(throws: QueryFailure.self) { try await Self.find(store, .modalityWorklist, "", []) }
+            #expect(noWorklist?.status == DIMSEStatus.unableToProcess)
+            var item = DataSet()
+            try item.set(.patientID, vr: .LO, string: "W1")
+            let combined = StoreQueryHandler(store: store, worklist: InMemoryQueryHandler(dataSets: [item]))
+            var items: [DataSet] = []
+            var query = DataSet()
+            query.set(DataElement(tag: .patientID, vr: .LO, bytes: []))
+            for try await ds in combined.find(QueryRequest(identifier: query, model: .modalityWorklist, callingAETitle: "MOD")) { items.append(ds) }
+            #expect(items.map { $0.string(.patientID) } == ["W1"])
             for (model, level) in [(QueryModel.studyRoot, "PATIENT"), (.patientRoot, "FRAME"), (.studyRoot, "")] {
                 let error = await #expect(throws: QueryFailure.self) { try await Self.find(store, model, level, [(Self.study, .UI, "")]) }
                 #expect(error?.status == DIMSEStatus.identifierDoesNotMatchSOPClass, "\(model) \(level)")

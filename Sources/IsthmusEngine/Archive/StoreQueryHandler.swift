@@ -14,18 +14,22 @@ import IsthmusStore
 /// records are grouped by patient, study, series or instance, each group turned into a data set (with counts such
 /// as Number of Study Related Instances and Modalities in Study) and matched with `QueryMatcher`. Keys the index does
 /// not hold are not matched (universal) and come back empty. Failures: A900 for a missing or unknown level; A700
-/// when the store cannot be read; Modality Worklist is not served here (C000).
+/// when the store cannot be read. Modality Worklist requests go to `worklist` when given (C000 without one).
 public struct StoreQueryHandler: QueryHandler {
     public let store: any Store
     /// Returned in Retrieve AE Title (0008,0054) when asked for: the listener's AE title.
     public let retrieveAETitle: String?
+    /// Answers Modality Worklist C-FIND on the same listener (the archive answers only Patient and Study Root).
+    public let worklist: (any QueryHandler)?
 
-    public init(store: any Store, retrieveAETitle: String? = nil) {
+    public init(store: any Store, retrieveAETitle: String? = nil, worklist: (any QueryHandler)? = nil) {
         self.store = store
         self.retrieveAETitle = retrieveAETitle
+        self.worklist = worklist
     }
 
     public func find(_ request: QueryRequest) -> AsyncThrowingStream<DataSet, any Error> {
+        if request.model == .modalityWorklist, let worklist { return worklist.find(request) }
         let (stream, continuation) = AsyncThrowingStream<DataSet, any Error>.makeStream()
         let task = Task {
             do {
