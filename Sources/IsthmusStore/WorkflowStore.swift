@@ -51,18 +51,21 @@ public protocol WorkflowStore: Store {
 
     /// A40: marks `prior` merged into `surviving` and moves the prior's worklist items, indexed
     /// instances (index columns, not the files) and MPPS to the surviving patient, with its
-    /// demographics, in one transaction. Records missing for either are created. Throws
+    /// demographics, in one transaction. `survivorAttributes` (the A40's PID), when given, first
+    /// update the survivor as `updatePatient` does, in the same transaction — a refused merge
+    /// changes nothing. Records missing for either are created. Throws
     /// `.samePatient`, `.repeatedMerge` (already merged into it), `.circularMerge` (the survivor
     /// is merged, along any chain, into the prior), `.priorAlreadyMerged` (into another) or
     /// `.patientMerged` (the survivor was merged into another patient).
     @discardableResult
-    func mergePatient(prior: PatientKey, into surviving: PatientKey, at: Date) async throws -> PatientMoveResult
+    func mergePatient(prior: PatientKey, into surviving: PatientKey, survivorAttributes: DataSet?, at: Date) async throws -> PatientMoveResult
 
     /// A47: the patient `from` becomes `to` (its record, worklist items, instances, MPPS, and
-    /// the records merged into it). Throws `.identifierExists` if a record for `to` exists,
+    /// the records merged into it); `attributes` (the A47's PID), when given, then update `to` in
+    /// the same transaction. Throws `.identifierExists` if a record for `to` exists,
     /// `.patientMerged` if `from` was merged.
     @discardableResult
-    func changePatientIdentifier(from: PatientKey, to: PatientKey, at: Date) async throws -> PatientMoveResult
+    func changePatientIdentifier(from: PatientKey, to: PatientKey, attributes: DataSet?, at: Date) async throws -> PatientMoveResult
 
     /// The patient's own record (merged or not).
     func patient(_ key: PatientKey) async throws -> StoredPatient?
@@ -114,13 +117,13 @@ extension WorkflowStore {
     }
 
     @discardableResult
-    public func mergePatient(prior: PatientKey, into surviving: PatientKey) async throws -> PatientMoveResult {
-        try await mergePatient(prior: prior, into: surviving, at: Date())
+    public func mergePatient(prior: PatientKey, into surviving: PatientKey, survivorAttributes: DataSet? = nil) async throws -> PatientMoveResult {
+        try await mergePatient(prior: prior, into: surviving, survivorAttributes: survivorAttributes, at: Date())
     }
 
     @discardableResult
-    public func changePatientIdentifier(from: PatientKey, to: PatientKey) async throws -> PatientMoveResult {
-        try await changePatientIdentifier(from: from, to: to, at: Date())
+    public func changePatientIdentifier(from: PatientKey, to: PatientKey, attributes: DataSet? = nil) async throws -> PatientMoveResult {
+        try await changePatientIdentifier(from: from, to: to, attributes: attributes, at: Date())
     }
 
     public func createPerformedProcedureStep(sopInstanceUID: String, dataSet: DataSet) async throws -> StoredPerformedProcedureStep {

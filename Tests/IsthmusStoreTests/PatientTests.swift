@@ -42,7 +42,7 @@ struct PatientTests {
         defer { t.cleanUp() }
         let store = try t.open()
         try await store.updatePatient(Self.p1, attributes: Workflow.patient("P1", name: "DOE^JANE"))
-        try await store.updatePatient(Self.p2, attributes: Workflow.patient("P2", name: "DOE^JANE^ANN", birthDate: "19690303"))
+        try await store.updatePatient(Self.p2, attributes: Workflow.patient("P2", name: "DOE^JANE^B", birthDate: "19690303"))
         try await store.upsertWorklistItems([Workflow.item(accession: "A1", patient: "P1"), Workflow.item(accession: "A2", patient: "P1"),
                                               Workflow.item(accession: "A3", patient: "P3")], at: Date())
         let (a, _) = try ArchiveTests.writeInstance(t, name: "a", patient: "P1", sop: "1.2.3.1.1.1")
@@ -51,7 +51,7 @@ struct PatientTests {
         for r in [a, b, c] { #expect(try await store.indexInstance(r, policy: .reject).isSuccess) }
         _ = try await store.createPerformedProcedureStep(sopInstanceUID: "1.2.3.9.1", dataSet: Workflow.mpps(patient: "P1"))
 
-        let moved = try await store.mergePatient(prior: Self.p1, into: Self.p2)
+        let moved = try await store.mergePatient(prior: Self.p1, into: Self.p2, survivorAttributes: Workflow.patient("P2", name: "DOE^JANE^ANN", birthDate: "19690303"))
         #expect(moved == PatientMoveResult(worklistItems: 2, instances: 2, performedProcedureSteps: 1))
         let prior = try #require(try await store.patient(Self.p1))
         #expect(prior.mergedInto == Self.p2)
@@ -122,6 +122,12 @@ struct PatientTests {
         #expect(try await store.patient(Self.p2) != nil)
         #expect(await kind(Self.p1, Self.p2) == .repeatedMerge)
         #expect(await kind(Self.p2, Self.p1) == .circularMerge)
+        // A refused merge that carries the A40's PID leaves the survivor's record as it was.
+        let refused = await #expect(throws: WorkflowError.self) {
+            try await store.mergePatient(prior: Self.p2, into: Self.p1, survivorAttributes: Workflow.patient("P1", name: "NEW^NAME"))
+        }
+        #expect(refused?.kind == .circularMerge)
+        #expect(try await store.patient(Self.p1)?.attributes.string(.patientName) == nil)
         #expect(await kind(Self.p1, Self.p3) == .priorAlreadyMerged)
         // P2 into P3, then P3 into P1 would close the loop P1 → P2 → P3 → P1.
         try await store.mergePatient(prior: Self.p2, into: Self.p3)
@@ -150,15 +156,18 @@ struct PatientTests {
         _ = try await store.createPerformedProcedureStep(sopInstanceUID: "1.2.3.9.1", dataSet: Workflow.mpps(patient: "P1"))
 
         let new = PatientKey(id: "N1", issuer: "HOSP2")
-        #expect(try await store.changePatientIdentifier(from: Self.p1, to: new) == PatientMoveResult(worklistItems: 1, instances: 1, performedProcedureSteps: 1))
+        let pid = try Workflow.patient("N1", issuer: "HOSP2", name: "DOE^JANE^NEW")
+        #expect(try await store.changePatientIdentifier(from: Self.p1, to: new, attributes: pid) == PatientMoveResult(worklistItems: 1, instances: 1, performedProcedureSteps: 1))
         #expect(try await store.patient(Self.p1) == nil)
         let record = try #require(try await store.patient(new))
         #expect(record.attributes.string(.patientID) == "N1")
         #expect(record.attributes.string(Tag(0x0010, 0x0021)) == "HOSP2")
-        #expect(record.attributes.string(.patientName) == "DOE^JANE")
+        #expect(record.attributes.string(.patientName) == "DOE^JANE^NEW")
         #expect(try await store.currentPatient(Self.p3)?.key == new)
         let item = try #require(try await store.worklistItem(Workflow.key("A1")))
         #expect(item.patient == new)
+        #expect(item.patientName == "DOE^JANE^NEW")
+        #expect(try await store.instance(sopInstanceUID: "1.2.3.1.1.1")?.patientName == "DOE^JANE^NEW")
         #expect(item.dataSet.string(Tag(0x0010, 0x0021)) == "HOSP2")
         #expect(try await store.instance(sopInstanceUID: "1.2.3.1.1.1")?.patientID == "N1")
         #expect(try await store.instance(sopInstanceUID: "1.2.3.1.1.1")?.issuerOfPatientID == "HOSP2")

@@ -42,6 +42,21 @@ struct WorklistTests {
         try await store.close()
     }
 
+    @Test("concurrent upserts of one key make one item (group commit runs them in order)")
+    func concurrentUpserts() async throws {
+        let t = try TempStore("wl-concurrent")
+        defer { t.cleanUp() }
+        let store = try t.open()
+        let outcomes = try await withThrowingTaskGroup(of: WorklistUpsertOutcome.self) { group in
+            for n in 0..<20 { group.addTask { try await store.upsertWorklistItem(Workflow.item(time: String(format: "0900%02d", n))) } }
+            return try await group.reduce(into: [WorklistUpsertOutcome]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 == .created }.count == 1)
+        #expect(outcomes.filter { $0 == .updated }.count == 19)
+        #expect(try await store.worklistItems(matching: WorklistQuery()).count == 1)
+        try await store.close()
+    }
+
     @Test("the stored data set comes back byte for byte, character set included")
     func roundTrip() async throws {
         let t = try TempStore("wl-bytes")

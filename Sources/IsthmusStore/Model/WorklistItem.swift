@@ -61,6 +61,23 @@ public struct WorklistItem: Sendable {
     /// When the store last wrote it (set by the store).
     public var updatedAt: Date
 
+    init(
+        dataSet: DataSet, key: WorklistKey, patient: PatientKey, patientName: String?, stationAETitle: String, modality: String,
+        startDate: String, startTime: String, status: ProcedureStepStatus, studyInstanceUID: String?, updatedAt: Date
+    ) {
+        self.dataSet = dataSet
+        self.key = key
+        self.patient = patient
+        self.patientName = patientName
+        self.stationAETitle = stationAETitle
+        self.modality = modality
+        self.startDate = startDate
+        self.startTime = startTime
+        self.status = status
+        self.studyInstanceUID = studyInstanceUID
+        self.updatedAt = updatedAt
+    }
+
     /// Reads the indexed attributes from an item's data set. Requested Procedure ID (0040,1001)
     /// and the Scheduled Procedure Step Sequence (0040,0100) with an SPS ID (0040,0009) are
     /// required; a missing SPS Status counts as SCHEDULED.

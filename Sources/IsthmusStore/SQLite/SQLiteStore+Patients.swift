@@ -13,19 +13,25 @@ extension SQLiteStore {
             if let existing, let into = existing.mergedInto {
                 throw WorkflowError(.patientMerged, "the patient was merged into another patient", prior: key, into: into)
             }
-            try db.run(sql: """
-                INSERT INTO patient (patient_id, issuer_of_patient_id, patient_name, updated_at, data) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (patient_id, issuer_of_patient_id) DO UPDATE SET patient_name = excluded.patient_name,
-                updated_at = excluded.updated_at, data = excluded.data
-                """, arguments: [key.id, key.issuer, Self.text(attributes, .patientName), at.storeSeconds, Data(bytes)])
-            _ = try Self.movePatient(db, from: key, to: key, attributes: attributes, at: at)
+            try Self.writePatient(db, key, attributes, bytes: bytes, at: at)
             return existing == nil ? .created : .updated
         }
     }
 
+    /// Stores the demographics and applies them to the patient's items, instances and MPPS.
+    static func writePatient(_ db: Database, _ key: PatientKey, _ attributes: DataSet, bytes: [UInt8], at: Date) throws {
+        try db.run(sql: """
+            INSERT INTO patient (patient_id, issuer_of_patient_id, patient_name, updated_at, data) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (patient_id, issuer_of_patient_id) DO UPDATE SET patient_name = excluded.patient_name,
+            updated_at = excluded.updated_at, data = excluded.data
+            """, arguments: [key.id, key.issuer, text(attributes, .patientName), at.storeSeconds, Data(bytes)])
+        _ = try movePatient(db, from: key, to: key, attributes: attributes, at: at)
+    }
+
     @discardableResult
-    public func mergePatient(prior: PatientKey, into surviving: PatientKey, at: Date) async throws -> PatientMoveResult {
-        try await write { db in
+    public func mergePatient(prior: PatientKey, into surviving: PatientKey, survivorAttributes: DataSet?, at: Date) async throws -> PatientMoveResult {
+        let survivorBytes = try survivorAttributes?.storedBytes()
+        return try await write { db in
             if prior == surviving { throw WorkflowError(.samePatient, "a patient cannot be merged into itself", prior: prior, surviving: surviving) }
             let p = try Self.patientRow(db, prior)
             if let into = p?.mergedInto {
@@ -48,7 +54,10 @@ extension SQLiteStore {
                 throw WorkflowError(.patientMerged, "the surviving patient was merged into another patient", prior: prior, surviving: surviving, into: into)
             }
             if p == nil { try Self.insertEmptyPatient(db, prior, at: at) }
-            if s == nil {
+            if let survivorAttributes, let survivorBytes {
+                try Self.writePatient(db, surviving, survivorAttributes, bytes: survivorBytes, at: at)
+                s = try Self.patientRow(db, surviving)
+            } else if s == nil {
                 try Self.insertEmptyPatient(db, surviving, at: at)
                 s = try Self.patientRow(db, surviving)
             }
@@ -61,8 +70,9 @@ extension SQLiteStore {
     }
 
     @discardableResult
-    public func changePatientIdentifier(from: PatientKey, to: PatientKey, at: Date) async throws -> PatientMoveResult {
-        try await write { db in
+    public func changePatientIdentifier(from: PatientKey, to: PatientKey, attributes: DataSet?, at: Date) async throws -> PatientMoveResult {
+        let bytes = try attributes?.storedBytes()
+        return try await write { db in
             let target = try Self.patientRow(db, to)
             if from == to || target != nil {
                 throw WorkflowError(.identifierExists, "a patient with the new identifier exists", prior: from, surviving: to)
@@ -82,7 +92,9 @@ extension SQLiteStore {
             }
             try db.run(sql: "UPDATE patient SET merged_into_id = ?, merged_into_issuer = ? WHERE merged_into_id = ? AND merged_into_issuer = ?",
                 arguments: [to.id, to.issuer, from.id, from.issuer])
-            return try Self.movePatient(db, from: from, to: to, attributes: nil, at: at)
+            let moved = try Self.movePatient(db, from: from, to: to, attributes: nil, at: at)
+            if let attributes, let bytes { try Self.writePatient(db, to, attributes, bytes: bytes, at: at) }
+            return moved
         }
     }
 

@@ -84,18 +84,27 @@ extension SQLiteStore: WorkflowStore {
 
     public func worklistItem(_ key: WorklistKey) async throws -> WorklistItem? {
         try await read { db in
-            try db.row(sql: "SELECT data, updated_at FROM worklist_item WHERE accession_number = ? AND requested_procedure_id = ? AND sps_id = ?",
+            try db.row(sql: "SELECT \(Self.worklistItemColumns) FROM worklist_item WHERE accession_number = ? AND requested_procedure_id = ? AND sps_id = ?",
                 arguments: [key.accessionNumber, key.requestedProcedureID, key.scheduledProcedureStepID]).map(Self.worklistItem)
         }
     }
 
+    /// The item of a row: its data set decoded, the indexed attributes from the columns.
     static func worklistItem(_ row: Row) throws -> WorklistItem {
         let data: Data = row["data"]
-        return try WorklistItem(dataSet: DataSet(storedBytes: [UInt8](data)), updatedAt: Date(storeSeconds: row["updated_at"]))
+        let status: String = row["status"]
+        return WorklistItem(
+            dataSet: try DataSet(storedBytes: [UInt8](data)),
+            key: WorklistKey(accessionNumber: row["accession_number"], requestedProcedureID: row["requested_procedure_id"], scheduledProcedureStepID: row["sps_id"]),
+            patient: PatientKey(id: row["patient_id"], issuer: row["issuer_of_patient_id"]), patientName: row["patient_name"],
+            stationAETitle: row["station_ae"], modality: row["modality"], startDate: row["start_date"], startTime: row["start_time"],
+            status: ProcedureStepStatus(rawValue: status), studyInstanceUID: row["study_instance_uid"], updatedAt: Date(storeSeconds: row["updated_at"]))
     }
 
+    static let worklistItemColumns = "data, accession_number, requested_procedure_id, sps_id, patient_id, issuer_of_patient_id, patient_name, station_ae, modality, start_date, start_time, status, study_instance_uid, updated_at"
+
     public func worklistItems(matching q: WorklistQuery) async throws -> [WorklistItem] {
-        let (sql, arguments) = Self.worklistSQL(q, columns: "data, updated_at")
+        let (sql, arguments) = Self.worklistSQL(q, columns: Self.worklistItemColumns)
         return try await read { db in try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.worklistItem) }
     }
 
