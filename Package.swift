@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(
             name: "IsthmusEngineTests",
             dependencies: [
-                "IsthmusEngine", "IsthmusStore", "MLLP", "HL7", "DICOM", "TestSupport",
+                "IsthmusEngine", "IsthmusStore", "MLLP", "HL7", "DICOM", "DICOMNetwork", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

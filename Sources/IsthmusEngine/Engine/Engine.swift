@@ -90,11 +90,16 @@ public final class Engine: Service, Sendable {
                 dc.host = l.host
                 dc.port = l.port
                 dc.echo = true
-                if config.workflow.orders { dc.query = WorklistQueryHandler(store: store) }
                 if config.workflow.mpps { dc.mpps = StoreMPPSHandler(store: store, settings: config.workflow, logger: logger) }
                 if !l.allowedCallingAETitles.isEmpty { dc.policy.allowedCallingAETitles = Set(l.allowedCallingAETitles) }
                 dc.storage = DICOMIntake(listener: l.name, store: store, contentDirectory: data.contentDirectory,
                                          policy: config.duplicates.sopInstance, router: router, logger: logger)
+                // The archive: C-FIND, C-MOVE and C-GET over the index (docs/archive.md).
+                // Modality Worklist from the workflow's items when the workflow reads orders (docs/configuration.md).
+                dc.query = StoreQueryHandler(store: store, retrieveAETitle: l.aeTitle,
+                                             worklist: config.workflow.orders ? WorklistQueryHandler(store: store) : nil)
+                dc.retrieve = StoreRetrieveHandler(store: store, contentDirectory: data.contentDirectory)
+                dc.moveDestinations = config.moveDestinations
                 var scpLogger = logger
                 scpLogger[metadataKey: "listener"] = "\(l.name)"
                 let server = DICOMServer(configuration: dc, logger: scpLogger)
