@@ -38,6 +38,7 @@ extension DICOMCommand {
         @Option(help: "Our own AE title (calling AE title).") var aet = "ISTHMUS"
         @Option(help: "Seconds to wait for the connection, association and response.") var timeout = 30
         @Flag(name: .shortAndLong, help: "Log the association.") var verbose = false
+        @OptionGroup(title: "TLS") var tlsOptions: DICOMTLSOptions
 
         func run() async throws {
             var params = AssociationParameters(host: remote.host, port: remote.port, callingAETitle: aet, calledAETitle: remote.aeTitle,
@@ -45,6 +46,7 @@ extension DICOMCommand {
             params.timeouts.connect = .seconds(Int64(timeout))
             params.timeouts.association = .seconds(Int64(timeout))
             params.timeouts.dimse = .seconds(Int64(timeout))
+            params.tls = try tlsOptions.clientContext()
             do {
                 let assoc = try await DICOMAssociation.open(params, logger: makeLogger("isthmus.dicom.echo", verbose: verbose))
                 let status = try await assoc.echo()
@@ -73,6 +75,7 @@ extension DICOMCommand {
         @Option(help: "Our own AE title (calling AE title).") var aet = "ISTHMUS"
         @Option(help: "Seconds to wait for the connection, association and each response.") var timeout = 60
         @Flag(name: .shortAndLong, help: "Log the association and each instance.") var verbose = false
+        @OptionGroup(title: "TLS") var tlsOptions: DICOMTLSOptions
 
         func run() async throws {
             var files: [(String, DICOMFile)] = []
@@ -92,6 +95,7 @@ extension DICOMCommand {
             params.timeouts.connect = .seconds(Int64(timeout))
             params.timeouts.association = .seconds(Int64(timeout))
             params.timeouts.dimse = .seconds(Int64(timeout))
+            params.tls = try tlsOptions.clientContext()
             let logger = makeLogger("isthmus.dicom.store", verbose: verbose)
             let assoc: DICOMAssociation
             do { assoc = try await DICOMAssociation.open(params, logger: logger) } catch {
@@ -165,6 +169,7 @@ extension DICOMCommand {
         @Option(help: "Our own AE title (calling AE title).") var aet = "ISTHMUS"
         @Option(help: "Seconds to wait for the connection, association and each response.") var timeout = 60
         @Flag(name: .shortAndLong, help: "Log the association.") var verbose = false
+        @OptionGroup(title: "TLS") var tlsOptions: DICOMTLSOptions
 
         func run() async throws {
             let model: QueryModel = worklist ? .modalityWorklist : patientRoot ? .patientRoot : .studyRoot
@@ -181,6 +186,7 @@ extension DICOMCommand {
             params.timeouts.connect = .seconds(Int64(timeout))
             params.timeouts.association = .seconds(Int64(timeout))
             params.timeouts.dimse = .seconds(Int64(timeout))
+            params.tls = try tlsOptions.clientContext()
             var matches: [String] = []
             do {
                 let assoc = try await DICOMAssociation.open(params, logger: makeLogger("isthmus.dicom.find", verbose: verbose))
@@ -256,6 +262,8 @@ extension DICOMCommand {
         @Option(help: "Calling AE titles allowed (repeatable); any if none given.") var allow: [String] = []
         @Option(help: "Answer C-FIND (Q/R and Modality Worklist) from the DICOM files in this folder (headers read at start).") var findFrom: String?
         @Flag(name: .shortAndLong, help: "Log each association and instance.") var verbose = false
+        @Flag(help: "Do not fsync received files before acknowledging them (not durable; for throwaway receivers and benchmarks).") var noFsync = false
+        @OptionGroup(title: "TLS") var tlsOptions: DICOMTLSOptions
 
         func run() async throws {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
@@ -263,6 +271,8 @@ extension DICOMCommand {
             config.host = host
             config.port = port
             config.storage = DirectoryStorageHandler(directory: out)
+            config.tls = try tlsOptions.serverContext()
+            config.syncReceivedFiles = !noFsync
             if !allow.isEmpty { config.policy.allowedCallingAETitles = Set(allow) }
             if let findFrom {
                 let handler = InMemoryQueryHandler(directory: findFrom)
@@ -277,7 +287,7 @@ extension DICOMCommand {
                 throw ExitCode(1)
             }
             // Written straight to the descriptor: scripts read the port before the process ends.
-            FileHandle.standardOutput.write(Data("listening as \(aet) on port \(bound)\n".utf8))
+            FileHandle.standardOutput.write(Data("listening as \(aet) on port \(bound)\(tlsOptions.tls ? " (TLS)" : "")\n".utf8))
             await waitForTermination()
             await server.shutdown()
         }

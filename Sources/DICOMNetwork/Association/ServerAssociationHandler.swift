@@ -311,10 +311,11 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
             // The fsync and the storage handler run off the event loop; the file is theirs now.
             let owned = OwnedSink(sink: sink)
             let log = logger
+            let sync = configuration.syncReceivedFiles
             busy += 1
             let promise = context.eventLoop.makePromise(of: UInt16.self)
             promise.completeWithTask {
-                do { try owned.sink.close(sync: true) } catch {
+                do { try owned.sink.close(sync: sync) } catch {
                     log.error("cannot store a received instance", metadata: ["error": "\(error)"])
                     return DIMSEStatus.outOfResources
                 }

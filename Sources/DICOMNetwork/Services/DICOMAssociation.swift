@@ -6,6 +6,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// What an SCU asks for.
 public struct AssociationParameters: Sendable {
@@ -19,6 +20,12 @@ public struct AssociationParameters: Sendable {
     public var maximumPDULength = PDUDecoder.defaultMaximumPDULength
     public var timeouts = DICOMTimeouts()
     public var implementation = UserInformation(implementationClassUID: DICOMFile.implementationClassUID, implementationVersionName: DICOMFile.implementationVersionName)
+    /// TLS (PS3.15 Annex B) with this context (see ``DICOMTLS/clientContext(ca:certificateChain:privateKey:verifyHostname:)``);
+    /// nil for plain TCP.
+    public var tls: NIOSSLContext?
+    /// The name sent as SNI and checked against the SCP's certificate (when the context verifies
+    /// host names); by default `host` unless it is an IP address (then the address is checked).
+    public var tlsServerHostname: String?
 
     public init(host: String, port: Int, callingAETitle: String, calledAETitle: String, presentationContexts: [PresentationContextRQ]) {
         self.host = host
@@ -50,7 +57,9 @@ public final class DICOMAssociation: Sendable {
         self.handler = handler
     }
 
-    /// Connects (TCP_NODELAY set) and negotiates. Throws `.associationRejected`, `.timeout`, …
+    /// Connects (TCP_NODELAY set), with TLS when `parameters.tls` is set, and negotiates. A TLS
+    /// failure (an SCP certificate the context does not trust, a client certificate the SCP
+    /// refuses) is `.connectionClosed` with NIOSSL's reason. Throws `.associationRejected`, `.timeout`, …
     public static func open(_ parameters: AssociationParameters, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                             logger: Logger = Logger(label: "isthmus.dicom.scu")) async throws -> DICOMAssociation {
         var logger = logger
@@ -59,6 +68,8 @@ public final class DICOMAssociation: Sendable {
         let rq = parameters.associateRQ
         let timeouts = parameters.timeouts
         let maxPDU = parameters.maximumPDULength
+        let tls = parameters.tls
+        let serverHostname = parameters.tlsServerHostname ?? (DICOMTLS.isIPAddress(parameters.host) ? nil : parameters.host)
         let log = logger
         let channel: any Channel
         do {
@@ -67,6 +78,9 @@ public final class DICOMAssociation: Sendable {
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let tls {
+                            try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverHostname))
+                        }
                         try channel.pipeline.syncOperations.addHandlers([
                             ByteToMessageHandler(PDUDecoder(maximumPDULength: maxPDU)),
                             MessageToByteHandler(PDUEncoder()),
