@@ -106,17 +106,25 @@ import Testing
 
     @Test func hostNameVerificationIsASetting() async throws {
         guard let c = certificates() else { return }
-        let scp = try await Self.startSCP(c, requireClientCertificate: false)
-        // The certificate does not name pacs.example: refused when names are checked…
-        var strict = Self.parameters(port: scp.port, tls: try DICOMTLS.clientContext(ca: c.caCertificate))
-        strict.tlsServerHostname = "pacs.example"
+        // Listening on 127.0.0.2, an address the certificate does not name (it names localhost and 127.0.0.1).
+        let tls = try DICOMTLS.serverContext(certificateChain: c.serverCertificate, privateKey: c.serverKey)
+        let scp = try await TestSCP.start { $0.tls = tls; $0.host = "127.0.0.2" }
+        // Refused when names are checked…
+        let strict = Self.parameters(port: scp.port, host: "127.0.0.2", tls: try DICOMTLS.clientContext(ca: c.caCertificate))
         await #expect(throws: DICOMNetworkError.self) { _ = try await DICOMAssociation.open(strict) }
-        // …accepted when only the chain is (the CA still has to have signed it).
-        var lenient = Self.parameters(port: scp.port, tls: try DICOMTLS.clientContext(ca: c.caCertificate, verifyHostname: false))
-        lenient.tlsServerHostname = "pacs.example"
-        let assoc = try await DICOMAssociation.open(lenient)
-        #expect(try await assoc.echo() == DIMSEStatus.success)
-        try await assoc.release()
+        // …unless the name checked is one the certificate holds…
+        var named = strict
+        named.tlsServerHostname = "localhost"
+        let a = try await DICOMAssociation.open(named)
+        #expect(try await a.echo() == DIMSEStatus.success)
+        try await a.release()
+        // …or only the chain is checked (the CA still has to have signed it).
+        let lenient = Self.parameters(port: scp.port, host: "127.0.0.2", tls: try DICOMTLS.clientContext(ca: c.caCertificate, verifyHostname: false))
+        let b = try await DICOMAssociation.open(lenient)
+        #expect(try await b.echo() == DIMSEStatus.success)
+        try await b.release()
+        let wrongCA = Self.parameters(port: scp.port, host: "127.0.0.2", tls: try DICOMTLS.clientContext(ca: c.otherCACertificate, verifyHostname: false))
+        await #expect(throws: DICOMNetworkError.self) { _ = try await DICOMAssociation.open(wrongCA) }
         await scp.server.shutdown()
     }
 }

@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
+import Synchronization
 
 /// What an SCU asks for.
 public struct AssociationParameters: Sendable {
@@ -42,6 +43,15 @@ public struct AssociationParameters: Sendable {
     }
 }
 
+/// The association handler created in the channel initializer, handed to `open`.
+private final class HandlerSlot: Sendable {
+    private let state = Mutex<(NIOLoopBound<ClientAssociationHandler>, EventLoopPromise<AAssociateAC>)?>(nil)
+    func set(_ handler: NIOLoopBound<ClientAssociationHandler>, _ promise: EventLoopPromise<AAssociateAC>) { state.withLock { $0 = (handler, promise) } }
+    var value: (NIOLoopBound<ClientAssociationHandler>, EventLoopPromise<AAssociateAC>)? { state.withLock { $0 } }
+    /// Fails the association promise when the connect itself failed (nothing else will).
+    func fail(_ error: DICOMNetworkError) { value?.1.fail(error) }
+}
+
 /// An established association, requestor side.
 public final class DICOMAssociation: Sendable {
     public let parameters: AssociationParameters
@@ -71,6 +81,9 @@ public final class DICOMAssociation: Sendable {
         let tls = parameters.tls
         let serverHostname = parameters.tlsServerHostname ?? (DICOMTLS.isIPAddress(parameters.host) ? nil : parameters.host)
         let log = logger
+        // The association handler is in the pipeline from the start: a TLS handshake can fail
+        // and close the channel before the connect future's callback would have added it.
+        let slot = HandlerSlot()
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: group)
@@ -85,17 +98,21 @@ public final class DICOMAssociation: Sendable {
                             ByteToMessageHandler(PDUDecoder(maximumPDULength: maxPDU)),
                             MessageToByteHandler(PDUEncoder()),
                         ])
+                        let handler = ClientAssociationHandler(request: rq, timeouts: timeouts, logger: log, eventLoop: channel.eventLoop)
+                        try channel.pipeline.syncOperations.addHandler(handler)
+                        slot.set(NIOLoopBound(handler, eventLoop: channel.eventLoop), handler.associated)
                     }
                 }
                 .connect(host: parameters.host, port: parameters.port).get()
         } catch let e as ChannelError where e == .connectTimeout(timeouts.connect) {
+            slot.fail(DICOMNetworkError(.timeout, "connect to \(parameters.host):\(parameters.port) timed out"))
             throw DICOMNetworkError(.timeout, "connect to \(parameters.host):\(parameters.port) timed out")
+        } catch {
+            slot.fail(DICOMNetworkError(.connectionClosed, "cannot connect to \(parameters.host):\(parameters.port): \(error)"))
+            throw error
         }
-        let (bound, future) = try await channel.eventLoop.submit {
-            let handler = ClientAssociationHandler(request: rq, timeouts: timeouts, logger: log, eventLoop: channel.eventLoop)
-            try channel.pipeline.syncOperations.addHandler(handler)
-            return (NIOLoopBound(handler, eventLoop: channel.eventLoop), handler.associated.futureResult)
-        }.get()
+        guard let (bound, associated) = slot.value else { throw DICOMNetworkError(.connectionClosed, "no channel pipeline") }
+        let future = associated.futureResult
         let ac = try await future.get()
         logger.info("association accepted", metadata: ["accepted": "\(ac.presentationContexts.filter(\.isAccepted).count)/\(rq.presentationContexts.count)"])
         return DICOMAssociation(parameters: parameters, acceptance: ac, channel: channel, handler: bound)
