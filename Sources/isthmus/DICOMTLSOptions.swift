@@ -1,6 +1,6 @@
-// TLS options of `isthmus dicom echo|store|find|scp` (PS3.15 Annex B secure transport). Spelled
-// --tls-ca/--tls-cert/--tls-key; --ca/--cert/--key, as `isthmus hl7 send|listen` spells them, are
-// accepted too.
+// TLS options of `isthmus dicom echo|store|find|scp` (PS3.15 Annex B secure transport): the same
+// meaning as `isthmus hl7 send|listen`'s --tls --ca --cert --key, spelled --tls-ca, --tls-cert and
+// --tls-key because `dicom find` already has -k/--key (a query key).
 
 import ArgumentParser
 import DICOMNetwork
@@ -10,15 +10,15 @@ struct DICOMTLSOptions: ParsableArguments {
     @Flag(help: "Use TLS (PS3.15 Annex B, TLS 1.2 or later).")
     var tls = false
 
-    @Option(name: [.customLong("tls-ca"), .customLong("ca")],
+    @Option(name: .customLong("tls-ca"),
             help: "PEM file of the CA that signed the peer's certificate (SCU: the SCP's; scp: clients', which are then required).")
     var ca: String?
 
-    @Option(name: [.customLong("tls-cert"), .customLong("cert")],
+    @Option(name: .customLong("tls-cert"),
             help: "PEM certificate chain of this side (scp: required with --tls; SCU: for SCPs that require client certificates).")
     var cert: String?
 
-    @Option(name: [.customLong("tls-key"), .customLong("key")], help: "PEM private key of --tls-cert.")
+    @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert.")
     var key: String?
 
     @Flag(inversion: .prefixedNo,

@@ -129,6 +129,50 @@ import Testing
         }
     }
 
+    /// The command line: `isthmus dicom scp --tls …` requiring client certificates, `isthmus dicom
+    /// store --tls …` with one, `echo --tls` without one (refused), and DCMTK's echoscu over TLS.
+    @Test func cliOverTLS() async throws {
+        let paths = Corpus.files
+        guard let c = certificates(), Peers.need("pydicom corpus", !paths.isEmpty),
+              Peers.need("DCMTK echoscu", Peers.available(Peers.echoscu)) else { return }
+        guard FileManager.default.isExecutableFile(atPath: LargeInstanceTests.isthmus) else {
+            Issue.record("isthmus executable not built at \(LargeInstanceTests.isthmus)")
+            return
+        }
+        let out = try Peers.temporaryDirectory("cli-tls")
+        let port = LargeInstanceTests.freePort()
+        let scp = Process()
+        scp.executableURL = URL(fileURLWithPath: LargeInstanceTests.isthmus)
+        scp.arguments = ["dicom", "scp", "--host", "127.0.0.1", "--port", "\(port)", "--out", out,
+                         "--tls", "--tls-cert", c.serverCertificate, "--tls-key", c.serverKey, "--tls-ca", c.caCertificate]
+        scp.standardOutput = FileHandle.nullDevice
+        scp.standardError = FileHandle.nullDevice
+        try scp.run()
+        defer { scp.terminate(); scp.waitUntilExit() }
+        // Wait until it answers C-ECHO over TLS (not a timing assertion).
+        var up = false
+        for _ in 0..<300 where !up {
+            up = (try? Peers.run(Peers.echoscu, ["-aec", "ISTHMUS"] + Self.clientTLS(c) + ["127.0.0.1", "\(port)"],
+                                 environment: Peers.dcmtkEnvironment))?.status == 0
+            if !up { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(up, "isthmus dicom scp --tls did not answer echoscu +tls")
+        let store = try await Task.detached {
+            try Peers.run(LargeInstanceTests.isthmus, ["dicom", "store", "ISTHMUS@127.0.0.1:\(port)", "--tls", "--tls-ca", c.caCertificate,
+                                                       "--tls-cert", c.clientCertificate, "--tls-key", c.clientKey, paths[0]])
+        }.value
+        #expect(store.status == 0, "\(store.stderr)")
+        let uid = try DICOMFile.read(contentsOf: paths[0]).dataSet.string(.sopInstanceUID)!
+        #expect(FileManager.default.fileExists(atPath: out + "/" + uid + ".dcm"))
+        let anonymous = try await Task.detached {
+            try Peers.run(LargeInstanceTests.isthmus, ["dicom", "echo", "ISTHMUS@127.0.0.1:\(port)", "--tls", "--tls-ca", c.caCertificate])
+        }.value
+        #expect(anonymous.status == 1)
+        // --tls-cert without --tls (or without --tls-key) is a usage error.
+        let usage = try Peers.run(LargeInstanceTests.isthmus, ["dicom", "echo", "ISTHMUS@127.0.0.1:\(port)", "--tls-cert", c.clientCertificate])
+        #expect(usage.status == 64)
+    }
+
     func freePort() async throws -> Int {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
         let port = channel.localAddress!.port!
