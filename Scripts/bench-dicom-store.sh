@@ -11,7 +11,9 @@
 #    `storescu` association sending the whole set (TCP_NODELAY=1 for DCMTK), checks that every
 #    instance is on disk, stops the receiver. Receivers: `storescp +B -od DIR` (writes the data set
 #    bit-preserving, no fsync) and `isthmus dicom scp --out DIR` (fsync before acknowledging; also
-#    with --no-fsync, like storescp). Prints medians, instances/s, MB/s and Isthmus/DCMTK ratios.
+#    with --no-fsync, like storescp). Prints medians, instances/s, MB/s, Isthmus/DCMTK ratios (of
+#    throughput: above 1 is faster than DCMTK) and the receiver's CPU time (user + system, its whole
+#    life), which the machine's load disturbs less than wall time.
 # 4. Peak resident memory (GNU time %M) of each receiver taking the large instance, sent by
 #    `isthmus dicom store` (which streams it from disk).
 #
@@ -25,7 +27,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --runs) runs=$2; shift 2 ;;
         --large-mib) large_mib=$2; shift 2 ;;
-        -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -107,8 +109,11 @@ class Receiver:
             pass
         for pid in pids:
             os.kill(pid, signal.SIGKILL if self.kind == "dcmtk" else signal.SIGTERM)
-        self.p.wait()
+        # CPU seconds (user + system) of the receiver's whole life: start, C-ECHO, the set, stop.
+        _, _, usage = os.wait4(self.p.pid, 0)
+        self.p.returncode = 0
         subprocess.run(["rm", "-rf", self.out])
+        return usage.ru_utime + usage.ru_stime
 
 def send(files, receiver):
     """Seconds for one storescu association sending every file; checks every file arrived."""
@@ -130,6 +135,7 @@ for label, name in sets:
     size = sum(os.path.getsize(f) for f in files)
     subprocess.run(["cat"] + files, stdout=subprocess.DEVNULL)  # page cache
     times = {k: [] for k in kinds}
+    cpu = {k: [] for k in kinds}
     for _ in range(runs):
         for k in kinds:  # interleaved, so that a noisy moment hits every receiver
             n += 1
@@ -137,18 +143,19 @@ for label, name in sets:
             try:
                 times[k].append(send(files, rcv))
             finally:
-                rcv.stop()
+                cpu[k].append(rcv.stop())
             subprocess.run(["sync"])  # leave no dirty pages to the next run
-    results[label] = (len(files), size, {k: statistics.median(v) for k, v in times.items()}, times)
+    results[label] = (len(files), size, {k: statistics.median(v) for k, v in times.items()}, times,
+                      {k: statistics.median(v) for k, v in cpu.items()})
 
 print(f"\nC-STORE from DCMTK storescu (one association, TCP_NODELAY=1), median of {runs} runs")
-print(f"{'set':24} {'receiver':26} {'s':>7} {'inst/s':>8} {'MB/s':>8} {'vs DCMTK':>9}")
+print(f"{'set':24} {'receiver':26} {'s':>7} {'inst/s':>8} {'MB/s':>8} {'vs DCMTK':>9} {'CPU s':>6}")
 names = {"dcmtk": "DCMTK storescp +B", "isthmus": "isthmus dicom scp", "isthmus-nofsync": "isthmus scp --no-fsync"}
-for label, (count, size, med, times) in results.items():
+for label, (count, size, med, times, cpu) in results.items():
     for k in kinds:
         t = med[k]
         ratio = med["dcmtk"] / t
-        print(f"{label:24} {names[k]:26} {t:7.3f} {count / t:8.0f} {size / 1e6 / t:8.1f} {ratio:8.2f}x"
+        print(f"{label:24} {names[k]:26} {t:7.3f} {count / t:8.0f} {size / 1e6 / t:8.1f} {ratio:8.2f}x {cpu[k]:6.2f}"
               f"   (runs: {', '.join(f'{x:.3f}' for x in times[k])})")
 
 # Peak resident memory while receiving one large instance, sent by `isthmus dicom store` (streaming).
