@@ -163,7 +163,7 @@ large = files_of("large")
 if large:
     size = os.path.getsize(large[0])
     print(f"\nPeak resident memory receiving one {size / 2**20:.0f} MiB instance (GNU time %M; sent by isthmus dicom store)")
-    for k in ["isthmus", "dcmtk"]:
+    for k in ["isthmus", "isthmus-nofsync", "dcmtk"]:
         n += 1
         rss = os.path.join(work, f"rss-{n}")
         rcv = Receiver(k, os.path.join(work, f"out-{n}"), rss_file=rss)
