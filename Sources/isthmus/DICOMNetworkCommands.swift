@@ -38,6 +38,7 @@ extension DICOMCommand {
         @Option(help: "Our own AE title (calling AE title).") var aet = "ISTHMUS"
         @Option(help: "Seconds to wait for the connection, association and response.") var timeout = 30
         @Flag(name: .shortAndLong, help: "Log the association.") var verbose = false
+        @OptionGroup(title: "TLS") var tlsOptions: DICOMTLSOptions
 
         func run() async throws {
             var params = AssociationParameters(host: remote.host, port: remote.port, callingAETitle: aet, calledAETitle: remote.aeTitle,
@@ -45,6 +46,7 @@ extension DICOMCommand {
             params.timeouts.connect = .seconds(Int64(timeout))
             params.timeouts.association = .seconds(Int64(timeout))
             params.timeouts.dimse = .seconds(Int64(timeout))
+            params.tls = try tlsOptions.clientContext()
             do {
                 let assoc = try await DICOMAssociation.open(params, logger: makeLogger("isthmus.dicom.echo", verbose: verbose))
                 let status = try await assoc.echo()
@@ -73,6 +75,7 @@ extension DICOMCommand {
         @Option(help: "Our own AE title (calling AE title).") var aet = "ISTHMUS"
         @Option(help: "Seconds to wait for the connection, association and each response.") var timeout = 60
         @Flag(name: .shortAndLong, help: "Log the association and each instance.") var verbose = false
+        @OptionGroup(title: "TLS") var tlsOptions: DICOMTLSOptions
 
         func run() async throws {
             var files: [(String, DICOMFile)] = []
@@ -92,6 +95,7 @@ extension DICOMCommand {
             params.timeouts.connect = .seconds(Int64(timeout))
             params.timeouts.association = .seconds(Int64(timeout))
             params.timeouts.dimse = .seconds(Int64(timeout))
+            params.tls = try tlsOptions.clientContext()
             let logger = makeLogger("isthmus.dicom.store", verbose: verbose)
             let assoc: DICOMAssociation
             do { assoc = try await DICOMAssociation.open(params, logger: logger) } catch {
@@ -165,6 +169,7 @@ extension DICOMCommand {
         @Option(help: "Our own AE title (calling AE title).") var aet = "ISTHMUS"
         @Option(help: "Seconds to wait for the connection, association and each response.") var timeout = 60
         @Flag(name: .shortAndLong, help: "Log the association.") var verbose = false
+        @OptionGroup(title: "TLS") var tlsOptions: DICOMTLSOptions
 
         func run() async throws {
             let model: QueryModel = worklist ? .modalityWorklist : patientRoot ? .patientRoot : .studyRoot
@@ -181,6 +186,7 @@ extension DICOMCommand {
             params.timeouts.connect = .seconds(Int64(timeout))
             params.timeouts.association = .seconds(Int64(timeout))
             params.timeouts.dimse = .seconds(Int64(timeout))
+            params.tls = try tlsOptions.clientContext()
             var matches: [String] = []
             do {
                 let assoc = try await DICOMAssociation.open(params, logger: makeLogger("isthmus.dicom.find", verbose: verbose))
@@ -261,6 +267,8 @@ extension DICOMCommand {
         @Flag(help: "Answer storage commitment requests for the instances stored in --out.") var commitment = false
         @Option(help: "A remote AE the SCP may call back (storage commitment results once the requesting association has ended): AE@HOST:PORT, repeatable.") var remote: [RemoteAE] = []
         @Flag(name: .shortAndLong, help: "Log each association and instance.") var verbose = false
+        @Flag(help: "Do not fsync received files before acknowledging them (not durable; for throwaway receivers and benchmarks).") var noFsync = false
+        @OptionGroup(title: "TLS") var tlsOptions: DICOMTLSOptions
 
         func run() async throws {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
@@ -268,6 +276,8 @@ extension DICOMCommand {
             config.host = host
             config.port = port
             config.storage = DirectoryStorageHandler(directory: out)
+            config.tls = try tlsOptions.serverContext()
+            config.syncReceivedFiles = !noFsync
             if !allow.isEmpty { config.policy.allowedCallingAETitles = Set(allow) }
             if let findFrom {
                 let handler = InMemoryQueryHandler(directory: findFrom)
@@ -300,7 +310,7 @@ extension DICOMCommand {
                 throw ExitCode(1)
             }
             // Written straight to the descriptor: scripts read the port before the process ends.
-            FileHandle.standardOutput.write(Data("listening as \(aet) on port \(bound)\n".utf8))
+            FileHandle.standardOutput.write(Data("listening as \(aet) on port \(bound)\(tlsOptions.tls ? " (TLS)" : "")\n".utf8))
             await waitForTermination()
             await server.shutdown()
         }

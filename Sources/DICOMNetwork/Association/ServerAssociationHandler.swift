@@ -284,7 +284,9 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
         case .cStoreRQ where configuration.storage != nil && command.hasDataSet:
             let path = configuration.temporaryDirectory + "/.isthmus-\(UUID().uuidString).part"
             do {
-                let sink = try FileSink(path: path)
+                // A 32 KiB buffer: PDVs of 32 KiB or more (those of 64 KiB PDUs) go straight from the
+                // receive buffer to write(2), without a copy; smaller ones are gathered.
+                let sink = try FileSink(path: path, bufferSize: 1 << 15)
                 try Self.writePart10Header(to: sink, command: command, transferSyntax: pc.transferSyntax, callingAETitle: request?.callingAETitle ?? "")
                 incoming = .store(command: command, contextID: contextID, sink: sink, path: path, received: 0)
             } catch {
@@ -336,10 +338,11 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
             // The fsync and the storage handler run off the event loop; the file is theirs now.
             let owned = OwnedSink(sink: sink)
             let log = logger
+            let sync = configuration.syncReceivedFiles
             busy += 1
             let promise = context.eventLoop.makePromise(of: UInt16.self)
             promise.completeWithTask {
-                do { try owned.sink.close(sync: true) } catch {
+                do { try owned.sink.close(sync: sync) } catch {
                     log.error("cannot store a received instance", metadata: ["error": "\(error)"])
                     return DIMSEStatus.outOfResources
                 }

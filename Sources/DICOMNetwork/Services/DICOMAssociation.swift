@@ -6,6 +6,8 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
+import Synchronization
 
 /// What an SCU asks for.
 public struct AssociationParameters: Sendable {
@@ -19,6 +21,12 @@ public struct AssociationParameters: Sendable {
     public var maximumPDULength = PDUDecoder.defaultMaximumPDULength
     public var timeouts = DICOMTimeouts()
     public var implementation = UserInformation(implementationClassUID: DICOMFile.implementationClassUID, implementationVersionName: DICOMFile.implementationVersionName)
+    /// TLS (PS3.15 Annex B) with this context (see ``DICOMTLS/clientContext(ca:certificateChain:privateKey:verifyHostname:)``);
+    /// nil for plain TCP.
+    public var tls: NIOSSLContext?
+    /// The name sent as SNI and checked against the SCP's certificate (when the context verifies
+    /// host names); by default `host` unless it is an IP address (then the address is checked).
+    public var tlsServerHostname: String?
 
     public init(host: String, port: Int, callingAETitle: String, calledAETitle: String, presentationContexts: [PresentationContextRQ]) {
         self.host = host
@@ -33,6 +41,15 @@ public struct AssociationParameters: Sendable {
         ui.maximumLength = maximumLength
         return AAssociateRQ(calledAETitle: calledAETitle, callingAETitle: callingAETitle, presentationContexts: presentationContexts, userInformation: ui)
     }
+}
+
+/// The association handler created in the channel initializer, handed to `open`.
+private final class HandlerSlot: Sendable {
+    private let state = Mutex<(NIOLoopBound<ClientAssociationHandler>, EventLoopPromise<AAssociateAC>)?>(nil)
+    func set(_ handler: NIOLoopBound<ClientAssociationHandler>, _ promise: EventLoopPromise<AAssociateAC>) { state.withLock { $0 = (handler, promise) } }
+    var value: (NIOLoopBound<ClientAssociationHandler>, EventLoopPromise<AAssociateAC>)? { state.withLock { $0 } }
+    /// Fails the association promise when the connect itself failed (nothing else will).
+    func fail(_ error: DICOMNetworkError) { value?.1.fail(error) }
 }
 
 /// An established association, requestor side.
@@ -50,7 +67,9 @@ public final class DICOMAssociation: Sendable {
         self.handler = handler
     }
 
-    /// Connects (TCP_NODELAY set) and negotiates. Throws `.associationRejected`, `.timeout`, …
+    /// Connects (TCP_NODELAY set), with TLS when `parameters.tls` is set, and negotiates. A TLS
+    /// failure (an SCP certificate the context does not trust, a client certificate the SCP
+    /// refuses) is `.connectionClosed` with NIOSSL's reason. Throws `.associationRejected`, `.timeout`, …
     public static func open(_ parameters: AssociationParameters, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                             logger: Logger = Logger(label: "isthmus.dicom.scu")) async throws -> DICOMAssociation {
         var logger = logger
@@ -59,7 +78,12 @@ public final class DICOMAssociation: Sendable {
         let rq = parameters.associateRQ
         let timeouts = parameters.timeouts
         let maxPDU = parameters.maximumPDULength
+        let tls = parameters.tls
+        let serverHostname = parameters.tlsServerHostname ?? (DICOMTLS.isIPAddress(parameters.host) ? nil : parameters.host)
         let log = logger
+        // The association handler is in the pipeline from the start: a TLS handshake can fail
+        // and close the channel before the connect future's callback would have added it.
+        let slot = HandlerSlot()
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: group)
@@ -67,21 +91,28 @@ public final class DICOMAssociation: Sendable {
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let tls {
+                            try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverHostname))
+                        }
                         try channel.pipeline.syncOperations.addHandlers([
                             ByteToMessageHandler(PDUDecoder(maximumPDULength: maxPDU)),
                             MessageToByteHandler(PDUEncoder()),
                         ])
+                        let handler = ClientAssociationHandler(request: rq, timeouts: timeouts, logger: log, eventLoop: channel.eventLoop)
+                        try channel.pipeline.syncOperations.addHandler(handler)
+                        slot.set(NIOLoopBound(handler, eventLoop: channel.eventLoop), handler.associated)
                     }
                 }
                 .connect(host: parameters.host, port: parameters.port).get()
         } catch let e as ChannelError where e == .connectTimeout(timeouts.connect) {
+            slot.fail(DICOMNetworkError(.timeout, "connect to \(parameters.host):\(parameters.port) timed out"))
             throw DICOMNetworkError(.timeout, "connect to \(parameters.host):\(parameters.port) timed out")
+        } catch {
+            slot.fail(DICOMNetworkError(.connectionClosed, "cannot connect to \(parameters.host):\(parameters.port): \(error)"))
+            throw error
         }
-        let (bound, future) = try await channel.eventLoop.submit {
-            let handler = ClientAssociationHandler(request: rq, timeouts: timeouts, logger: log, eventLoop: channel.eventLoop)
-            try channel.pipeline.syncOperations.addHandler(handler)
-            return (NIOLoopBound(handler, eventLoop: channel.eventLoop), handler.associated.futureResult)
-        }.get()
+        guard let (bound, associated) = slot.value else { throw DICOMNetworkError(.connectionClosed, "no channel pipeline") }
+        let future = associated.futureResult
         let ac = try await future.get()
         logger.info("association accepted", metadata: ["accepted": "\(ac.presentationContexts.filter(\.isAccepted).count)/\(rq.presentationContexts.count)"])
         return DICOMAssociation(parameters: parameters, acceptance: ac, channel: channel, handler: bound)

@@ -4,6 +4,7 @@
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// A DICOM SCP: listens, accepts associations per its policy, serves C-ECHO and C-STORE.
@@ -57,6 +58,7 @@ public final class DICOMServer: Sendable {
                     let handler = ServerAssociationHandler(configuration: configuration, logger: logger) { [self] in
                         self.takeAssociationSlot()
                     }
+                    if let tls = configuration.tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.addHandlers([
                         ByteToMessageHandler(PDUDecoder(maximumPDULength: configuration.maximumPDULength)),
                         MessageToByteHandler(PDUEncoder()),
@@ -67,7 +69,7 @@ public final class DICOMServer: Sendable {
         let channel = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
         state.withLock { $0.listener = channel }
         let port = channel.localAddress?.port ?? 0
-        logger.info("listening", metadata: ["aet": "\(configuration.policy.aeTitle)", "port": "\(port)"])
+        logger.info("listening", metadata: ["aet": "\(configuration.policy.aeTitle)", "port": "\(port)", "tls": "\(configuration.tls != nil)"])
         return port
     }
 

@@ -1,6 +1,7 @@
 // Configuration of the SCP application (listener, negotiation, services, timeouts).
 
 import NIOCore
+import NIOSSL
 
 /// Timeouts (PS3.8 §9.1.5 ARTIM; DIMSE response wait; TCP connect).
 public struct DICOMTimeouts: Sendable {
@@ -47,6 +48,12 @@ public struct DICOMServerConfiguration: Sendable {
     public var maximumAssociations = 64
     /// The Implementation Class UID and Version Name sent in the A-ASSOCIATE-AC.
     public var implementation = UserInformation(implementationClassUID: "1.2.826.0.1.3680043.10.1472.1", implementationVersionName: "ISTHMUS_010")
+    /// TLS (PS3.15 Annex B): every connection is TLS with this context (see ``DICOMTLS``); nil for plain TCP.
+    public var tls: NIOSSLContext?
+    /// fsync each received file before the storage handler gets it and the response is sent
+    /// (durable before acknowledged). Turn off only when the storage handler makes the instance
+    /// durable itself, or for a throwaway receiver (DCMTK's storescp does not fsync).
+    public var syncReceivedFiles = true
 
     public init(aeTitle: String, temporaryDirectory: String) {
         policy = AcceptorPolicy(aeTitle: aeTitle)

@@ -1,19 +1,21 @@
 import Foundation
 
 /// A throwaway CA with a server certificate (localhost, 127.0.0.1) and a client certificate, made with
-/// `openssl` in a temporary folder at test time. Nothing of it is committed.
-struct TestCertificates: Sendable {
-    let directory: String
-    var caCertificate: String { directory + "/ca.pem" }
-    var serverCertificate: String { directory + "/server.pem" }
-    var serverKey: String { directory + "/server-key.pem" }
-    var clientCertificate: String { directory + "/client.pem" }
-    var clientKey: String { directory + "/client-key.pem" }
+/// `openssl` in a temporary folder at test time (used by the MLLP and DICOM TLS tests). Nothing of it is committed.
+public struct TestCertificates: Sendable {
+    public let directory: String
+    public var caCertificate: String { directory + "/ca.pem" }
+    public var serverCertificate: String { directory + "/server.pem" }
+    public var serverKey: String { directory + "/server-key.pem" }
+    public var clientCertificate: String { directory + "/client.pem" }
+    public var clientKey: String { directory + "/client-key.pem" }
     /// A second CA that signed nothing the server trusts, and a client certificate from it.
-    var otherClientCertificate: String { directory + "/other-client.pem" }
-    var otherClientKey: String { directory + "/other-client-key.pem" }
+    public var otherClientCertificate: String { directory + "/other-client.pem" }
+    public var otherClientKey: String { directory + "/other-client-key.pem" }
+    /// The second CA itself: a client trusting only it refuses the server.
+    public var otherCACertificate: String { directory + "/other-ca.pem" }
 
-    static func make() throws -> TestCertificates {
+    public static func make() throws -> TestCertificates {
         let dir = try Peers.temporaryDirectory("tls")
         let script = """
         set -e
@@ -39,5 +41,5 @@ struct TestCertificates: Sendable {
         return TestCertificates(directory: dir)
     }
 
-    struct CertificateError: Error { var reason: String }
+    public struct CertificateError: Error { public var reason: String }
 }
