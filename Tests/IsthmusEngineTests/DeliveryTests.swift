@@ -91,16 +91,19 @@ import Glibc
 final class RecordingListener: Sendable {
     let server: MLLPServer
     let received = NIOLockedValueBox<[String]>([])
+    /// The messages themselves, in arrival order.
+    let messages = NIOLockedValueBox<[Message]>([])
     let task: Task<Void, Never>
 
     var port: Int { server.localPort ?? 0 }
 
     init(port: Int = 0, answer: @escaping @Sendable (Message, Int) -> String = { _, _ in "AA" }) async throws {
         server = try await MLLPServer.bind(host: "127.0.0.1", port: port)
-        let server = self.server, received = self.received
+        let server = self.server, received = self.received, messages = self.messages
         task = Task {
             try? await server.serve { payload in
                 let m = try Message(Array(payload.readableBytesView))
+                messages.withLockedValue { $0.append(m) }
                 let seen = received.withLockedValue { r -> Int in
                     r.append(m.controlID ?? "")
                     return r.filter { $0 == m.controlID }.count

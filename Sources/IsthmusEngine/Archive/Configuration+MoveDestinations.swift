@@ -5,7 +5,7 @@ import DICOMNetwork
 
 extension Configuration {
     /// Move destinations of the engine's DICOM listeners: each DICOM peer's AE title → its host and port. Peers
-    /// configured with TLS are left out (DICOM TLS is not implemented yet); the first peer of an AE title wins.
+    /// configured with TLS are left out (the C-MOVE sub-association has no TLS yet); the first peer of an AE title wins.
     public var moveDestinations: [String: RetrieveDestination] {
         var out: [String: RetrieveDestination] = [:]
         for p in dicomPeers where p.tls == nil && out[p.aeTitle] == nil {

@@ -6,6 +6,7 @@ import DICOM
 import DICOMNetwork
 import Foundation
 import IsthmusStore
+import NIOSSL
 
 /// Sends stored instances to one AE, one association per entry.
 public struct DICOMSender: DestinationSender {
@@ -15,6 +16,8 @@ public struct DICOMSender: DestinationSender {
     public let callingAETitle: String
     public let contentDirectory: String
     public var timeouts = DICOMTimeouts()
+    /// TLS for the association (PS3.15 Annex B), nil: plain TCP.
+    public var tls: NIOSSLContext?
 
     public init(host: String, port: Int, calledAETitle: String, callingAETitle: String, contentDirectory: String) {
         self.host = host
@@ -39,6 +42,7 @@ public struct DICOMSender: DestinationSender {
         var parameters = AssociationParameters(host: host, port: port, callingAETitle: callingAETitle, calledAETitle: calledAETitle,
                                                presentationContexts: DICOMAssociation.storageContexts(for: [header]))
         parameters.timeouts = timeouts
+        parameters.tls = tls
         let association: DICOMAssociation
         do {
             association = try await DICOMAssociation.open(parameters)

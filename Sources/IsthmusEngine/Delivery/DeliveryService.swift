@@ -4,6 +4,7 @@
 import Foundation
 import IsthmusStore
 import Logging
+import DICOMNetwork
 import MLLP
 import NIOSSL
 
@@ -49,7 +50,15 @@ public struct DeliveryService: Sendable {
                 guard let peer = configuration.dicomPeers.first(where: { $0.name == peerName }) else {
                     throw EngineError(description: "channel \(channel.name): destination \(destination.name): no DICOM peer named \(peerName)")
                 }
-                sender = DICOMSender(host: peer.host, port: peer.port, calledAETitle: peer.aeTitle, callingAETitle: callingAE, contentDirectory: content)
+                var dicomSender = DICOMSender(host: peer.host, port: peer.port, calledAETitle: peer.aeTitle, callingAETitle: callingAE, contentDirectory: content)
+            if let t = peer.tls {
+                do {
+                    dicomSender.tls = try DICOMTLS.clientContext(ca: t.ca, certificateChain: t.certificate, privateKey: t.key, verifyHostname: false)
+                } catch {
+                    throw EngineError(description: "DICOM peer \(peer.name): TLS: \(error)")
+                }
+            }
+            sender = dicomSender
             case .folder(let path):
                 sender = FolderSender(directory: path, contentDirectory: content, transforms: channel.transforms)
             case .http:

@@ -85,8 +85,17 @@ public final class Engine: Service, Sendable {
                 bound.append(BoundListener(kind: .mllp, name: l.name, port: server.localPort ?? l.port))
             }
             for l in config.dicomListeners {
-                if l.tls != nil { throw EngineError(description: "listener \(l.name): DICOM TLS is not implemented yet (docs/configuration.md)") }
                 var dc = DICOMServerConfiguration(aeTitle: l.aeTitle, temporaryDirectory: data.incomingDirectory)
+                if let tls = l.tls {
+                    guard let cert = tls.certificate, let key = tls.key else {
+                        throw EngineError(description: "listener \(l.name): TLS needs a certificate and a key")
+                    }
+                    do {
+                        dc.tls = try DICOMTLS.serverContext(certificateChain: cert, privateKey: key, clientCA: tls.ca)
+                    } catch {
+                        throw EngineError(description: "listener \(l.name): TLS: \(error)")
+                    }
+                }
                 dc.host = l.host
                 dc.port = l.port
                 dc.echo = true
