@@ -93,3 +93,31 @@ func UIDsValid(_ uid: String?) -> Bool {
     guard let uid, !uid.isEmpty, uid.count <= 64 else { return false }
     return uid.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isNumber) }
 }
+
+/// The README's "imaging workflow in five commands", with the Examples files, on free ports.
+@Suite(.serialized) struct ReadmeWorkflowTests {
+    @Test func fiveCommands() async throws {
+        guard haveIsthmus() else { return }
+        let examples = Peers.repositoryRoot.appendingPathComponent("Examples").path
+        let data = try Peers.temporaryDirectory("readme-workflow")
+        let server = try await ServeProcess.start(data: data)
+        defer { server.kill() }
+        let send = { (file: String) throws -> String in
+            let r = try Peers.run(isthmusExecutable, ["hl7", "send", "127.0.0.1:\(server.mllpPort)", examples + "/" + file])
+            #expect(r.status == 0, "\(r.stderr)")
+            return r.text
+        }
+        let find = { () throws -> String in
+            let r = try Peers.run(isthmusExecutable, ["dicom", "find", "ISTHMUS@127.0.0.1:\(server.dicomPort)", "--worklist",
+                                                       "-k", "PatientName", "-k", "AccessionNumber", "-k", "ScheduledProcedureStepSequence.Modality=CT"])
+            #expect(r.status == 0, "\(r.stderr)")
+            return r.text
+        }
+        #expect(try send("orm-o01.hl7").hasPrefix("AA\tORD0001"))
+        let before = try find()
+        #expect(before.contains("MÜLLER^RENÉE") && before.contains("ACC0001"))
+        #expect(try send("adt-a08.hl7").hasPrefix("AA\tADT0001"))
+        #expect(try find().contains("SCHMIDT^RENÉE"))
+        #expect(server.terminate() == 0)
+    }
+}
