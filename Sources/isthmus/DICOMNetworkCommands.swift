@@ -379,6 +379,7 @@ extension DICOMCommand {
         @Option(help: "Our own AE title (calling AE title).") var aet = "ISTHMUS"
         @Option(help: "Seconds to wait for the connection, association and each response.") var timeout = 60
         @Flag(name: .shortAndLong, help: "Log the association and print each pending response.") var verbose = false
+        @OptionGroup(title: "TLS") var tlsOptions: DICOMTLSOptions
 
         func run() async throws {
             let model: RetrieveModel = patientRoot ? .patientRoot : .studyRoot
@@ -389,6 +390,10 @@ extension DICOMCommand {
             }
             var params = AssociationParameters(host: remote.host, port: remote.port, callingAETitle: aet, calledAETitle: remote.aeTitle,
                                                presentationContexts: DICOMAssociation.moveContexts([model]))
+            do { params.tls = try tlsOptions.clientContext() } catch {
+                printError("TLS: \(error)")
+                throw ExitCode(1)
+            }
             params.timeouts.connect = .seconds(Int64(timeout))
             params.timeouts.association = .seconds(Int64(timeout))
             params.timeouts.dimse = .seconds(Int64(timeout))
@@ -431,6 +436,7 @@ extension DICOMCommand {
         @Option(help: "Our own AE title (calling AE title).") var aet = "ISTHMUS"
         @Option(help: "Seconds to wait for the connection, association and each response.") var timeout = 60
         @Flag(name: .shortAndLong, help: "Log the association and print each pending response.") var verbose = false
+        @OptionGroup(title: "TLS") var tlsOptions: DICOMTLSOptions
 
         func run() async throws {
             let model: RetrieveModel = patientRoot ? .patientRoot : .studyRoot
@@ -444,6 +450,10 @@ extension DICOMCommand {
                 throw ExitCode(1)
             }
             var params = AssociationParameters.forGet(host: remote.host, port: remote.port, callingAETitle: aet, calledAETitle: remote.aeTitle, models: [model])
+            do { params.tls = try tlsOptions.clientContext() } catch {
+                printError("TLS: \(error)")
+                throw ExitCode(1)
+            }
             params.timeouts.connect = .seconds(Int64(timeout))
             params.timeouts.association = .seconds(Int64(timeout))
             params.timeouts.dimse = .seconds(Int64(timeout))

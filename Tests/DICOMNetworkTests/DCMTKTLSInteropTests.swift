@@ -140,11 +140,15 @@ import Testing
             return
         }
         let out = try Peers.temporaryDirectory("cli-tls")
+        // A folder the SCP serves C-GET from (read at start).
+        let archive = try Peers.temporaryDirectory("cli-tls-archive")
+        try FileManager.default.copyItem(atPath: paths[0], toPath: archive + "/a.dcm")
         let port = LargeInstanceTests.freePort()
         let scp = Process()
         scp.executableURL = URL(fileURLWithPath: LargeInstanceTests.isthmus)
         scp.arguments = ["dicom", "scp", "--host", "127.0.0.1", "--port", "\(port)", "--out", out,
-                         "--tls", "--tls-cert", c.serverCertificate, "--tls-key", c.serverKey, "--tls-ca", c.caCertificate]
+                         "--tls", "--tls-cert", c.serverCertificate, "--tls-key", c.serverKey, "--tls-ca", c.caCertificate,
+                         "--retrieve-from", archive]
         scp.standardOutput = FileHandle.nullDevice
         scp.standardError = FileHandle.nullDevice
         try scp.run()
@@ -164,6 +168,15 @@ import Testing
         #expect(store.status == 0, "\(store.stderr)")
         let uid = try DICOMFile.read(contentsOf: paths[0]).dataSet.string(.sopInstanceUID)!
         #expect(FileManager.default.fileExists(atPath: out + "/" + uid + ".dcm"))
+        // C-GET over TLS into a folder.
+        let study = try DICOMFile.read(contentsOf: paths[0]).dataSet.string(Tag(0x0020, 0x000D))!
+        let got = try Peers.temporaryDirectory("cli-tls-get")
+        let get = try await Task.detached {
+            try Peers.run(LargeInstanceTests.isthmus, ["dicom", "get", "ISTHMUS@127.0.0.1:\(port)", "--out", got, "-k", "StudyInstanceUID=\(study)",
+                                                       "--tls", "--tls-ca", c.caCertificate, "--tls-cert", c.clientCertificate, "--tls-key", c.clientKey])
+        }.value
+        #expect(get.status == 0, "\(get.stderr)")
+        #expect(FileManager.default.fileExists(atPath: got + "/" + uid + ".dcm"))
         let anonymous = try await Task.detached {
             try Peers.run(LargeInstanceTests.isthmus, ["dicom", "echo", "ISTHMUS@127.0.0.1:\(port)", "--tls", "--tls-ca", c.caCertificate])
         }.value
