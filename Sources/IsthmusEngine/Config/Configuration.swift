@@ -7,6 +7,8 @@ public struct Configuration: Sendable, Equatable {
     public var data = DataSettings()
     public var mllpListeners: [MLLPListener] = []
     public var dicomListeners: [DICOMListener] = []
+    /// Folders watched for HL7 files (sources of HL7 channels, like MLLP listeners).
+    public var folderListeners: [FolderListener] = []
     public var mllpPeers: [MLLPPeer] = []
     public var dicomPeers: [DICOMPeer] = []
     public var channels: [MessageChannel] = []
@@ -57,6 +59,20 @@ public struct TLSSettings: Sendable, Equatable {
         self.certificate = certificate
         self.key = key
         self.ca = ca
+    }
+}
+
+/// A folder watched for HL7 files (a "file drop" source): each file's messages go through the same durable intake
+/// as MLLP messages; the file is moved to `processed/` once every message in it is accepted (AA), to `error/`
+/// otherwise (with the acknowledgments beside it).
+public struct FolderListener: Sendable, Equatable {
+    public var name: String
+    public var path: String
+    /// How often the folder is looked at.
+    public var pollInterval: Duration = .seconds(1)
+    public init(name: String, path: String) {
+        self.name = name
+        self.path = path
     }
 }
 

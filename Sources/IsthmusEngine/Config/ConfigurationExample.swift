@@ -22,6 +22,10 @@ listeners:
       #   ca: /etc/isthmus/clients-ca.pem
     - name: orders-in
       port: 2576
+  folder:
+    - name: drop-in                  # a watched folder: HL7 files in, moved to processed/ or error/ once handled
+      path: /var/spool/isthmus/in
+      poll-interval: 1s
   dicom:
     - name: scp
       ae-title: ISTHMUS              # the called AE title answered (storage and verification)

@@ -86,6 +86,7 @@ final class ConfigurationReader {
         if let listeners = top.mapping("listeners") {
             c.mllpListeners = listeners.list("mllp") { mllpListener($0) }
             c.dicomListeners = listeners.list("dicom") { dicomListener($0) }
+            c.folderListeners = listeners.list("folder") { folderListener($0) }
             listeners.finish()
         }
         if let peers = top.mapping("peers") {
@@ -138,6 +139,15 @@ final class ConfigurationReader {
         if m.has("idle-timeout") { l.idleTimeout = m.duration("idle-timeout", allowZero: true).flatMap { $0 == .zero ? nil : $0 } }
         m.finish()
         return name == nil || port == nil ? nil : l
+    }
+
+    private func folderListener(_ m: MappingReader) -> FolderListener? {
+        let name = m.name()
+        let path = m.string("path", required: true)
+        var l = FolderListener(name: name ?? "", path: path ?? "")
+        if let d = m.duration("poll-interval") { l.pollInterval = d }
+        m.finish()
+        return name == nil || path == nil ? nil : l
     }
 
     private func dicomListener(_ m: MappingReader) -> DICOMListener? {
@@ -345,8 +355,8 @@ final class ConfigurationReader {
                 if !seen.insert(n).inserted { report(i < nodes.count ? nodes[i] : nil, "\(listPath)[\(i)].name", "another \(what) is already named '\(n)'") }
             }
         }
-        let lm = top.nodes(at: ["listeners", "mllp"]), ld = top.nodes(at: ["listeners", "dicom"])
-        unique(c.mllpListeners.map(\.name) + c.dicomListeners.map(\.name), "listener", "listeners", lm + ld)
+        let lm = top.nodes(at: ["listeners", "mllp"]), ld = top.nodes(at: ["listeners", "dicom"]), lf = top.nodes(at: ["listeners", "folder"])
+        unique(c.mllpListeners.map(\.name) + c.dicomListeners.map(\.name) + c.folderListeners.map(\.name), "listener", "listeners", lm + ld + lf)
         unique(c.mllpPeers.map(\.name), "MLLP peer", "peers.mllp", top.nodes(at: ["peers", "mllp"]))
         unique(c.dicomPeers.map(\.name), "DICOM peer", "peers.dicom", top.nodes(at: ["peers", "dicom"]))
         let channelNodes = top.nodes(at: ["channels"])
@@ -358,10 +368,11 @@ final class ConfigurationReader {
         for (i, l) in c.dicomListeners.enumerated() where l.port != 0 {
             if let other = ports.updateValue(l.name, forKey: l.port) { report(ld[safe: i], "listeners.dicom[\(i)].port", "port \(l.port) is also used by listener '\(other)'") }
         }
-        let mllpSources = Set(c.mllpListeners.map(\.name)), dicomSources = Set(c.dicomListeners.map(\.name))
+        // HL7 sources: MLLP listeners and watched folders.
+        let mllpSources = Set(c.mllpListeners.map(\.name) + c.folderListeners.map(\.name)), dicomSources = Set(c.dicomListeners.map(\.name))
         let workflowNodes = top.nodes(at: ["workflow", "listeners"])
         for (i, name) in (c.workflow.listeners ?? []).enumerated() where !mllpSources.contains(name) {
-            report(workflowNodes[safe: i], "workflow.listeners[\(i)]", "no MLLP listener is named '\(name)'")
+            report(workflowNodes[safe: i], "workflow.listeners[\(i)]", "no MLLP or folder listener is named '\(name)'")
         }
         let statusNodes = top.nodes(at: ["workflow", "status-to"])
         for (j, d) in c.workflow.statusDestinations.enumerated() {

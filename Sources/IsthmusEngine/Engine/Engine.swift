@@ -140,6 +140,27 @@ public final class Engine: Service, Sendable {
             throw error
         }
         let deliveryTask = Task { await delivery.run() }
+        // Watched folders: HL7 files through the same intake as MLLP messages.
+        let engineLogger = self.logger
+        let folders = config.folderListeners.map { l -> FolderSource in
+            var folderLogger = engineLogger
+            folderLogger[metadataKey: "listener"] = "\(l.name)"
+            let intake = HL7Intake(listener: l.name, store: store, router: router, duplicateWindow: config.duplicates.hl7Window, logger: folderLogger,
+                                   workflow: config.workflow.reads(l.name) ? HL7Workflow(settings: config.workflow, store: store, logger: folderLogger) : nil)
+            return FolderSource(listener: l, intake: intake, logger: folderLogger)
+        }
+        for f in folders {
+            do {
+                try FileManager.default.createDirectory(atPath: f.listener.path, withIntermediateDirectories: true)
+            } catch {
+                logger.error("cannot create a watched folder", metadata: ["listener": "\(f.listener.name)", "error": "\(error.localizedDescription)"])
+            }
+        }
+        let folderTask = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for f in folders { group.addTask { await f.run() } }
+            }
+        }
 
         let duplicateWindow = config.duplicates.hl7Window
         let logger = self.logger
@@ -171,6 +192,9 @@ public final class Engine: Service, Sendable {
             }
             await group.waitForAll()
         }
+        // The file being read finishes; the others wait for the next start.
+        folderTask.cancel()
+        await folderTask.value
         // Deliveries in progress finish; what is still queued stays in the store for the next start.
         deliveryTask.cancel()
         await deliveryTask.value
