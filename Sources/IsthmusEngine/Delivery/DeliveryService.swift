@@ -51,14 +51,14 @@ public struct DeliveryService: Sendable {
                     throw EngineError(description: "channel \(channel.name): destination \(destination.name): no DICOM peer named \(peerName)")
                 }
                 var dicomSender = DICOMSender(host: peer.host, port: peer.port, calledAETitle: peer.aeTitle, callingAETitle: callingAE, contentDirectory: content)
-            if let t = peer.tls {
-                do {
-                    dicomSender.tls = try DICOMTLS.clientContext(ca: t.ca, certificateChain: t.certificate, privateKey: t.key, verifyHostname: false)
-                } catch {
-                    throw EngineError(description: "DICOM peer \(peer.name): TLS: \(error)")
+                if let t = peer.tls {
+                    do {
+                        dicomSender.tls = try DICOMTLS.clientContext(ca: t.ca, certificateChain: t.certificate, privateKey: t.key, verifyHostname: false)
+                    } catch {
+                        throw EngineError(description: "DICOM peer \(peer.name): TLS: \(error)")
+                    }
                 }
-            }
-            sender = dicomSender
+                sender = dicomSender
             case .folder(let path):
                 sender = FolderSender(directory: path, contentDirectory: content, transforms: channel.transforms)
             case .http:
