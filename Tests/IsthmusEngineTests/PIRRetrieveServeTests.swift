@@ -90,6 +90,8 @@ import Glibc
           - name: to-viewer
             source: scp
             destinations: [ { dicom: viewer } ]
+        workflow:
+          patients: true
         """.write(toFile: config, atomically: true, encoding: .utf8)
         let server = try await ServeProcess.start(data: data + "/serve", ["--config", config])
         defer { server.kill() }
