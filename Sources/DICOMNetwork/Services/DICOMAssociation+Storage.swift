@@ -76,6 +76,20 @@ extension DICOMAssociation {
     /// When an accepted context has the file's own transfer syntax, the data set is streamed
     /// from the file as it is stored (memory bounded whatever the size); otherwise the file is
     /// converted in memory as `store(_:)` does.
+    ///
+    /// With `replacements` (top-level elements, values encoded in the file's character set), the instance is
+    /// sent with those elements set: a copy is written to a temporary file with the streaming writer (large
+    /// values copied from the stored file in chunks) and streamed; the stored file is not changed.
+    public func store(contentsOf path: String, priority: UInt16 = 0, moveOriginator: MoveOriginator? = nil,
+                      replacing replacements: DataSet?) async throws -> UInt16 {
+        guard let replacements, !replacements.isEmpty else {
+            return try await store(contentsOf: path, priority: priority, moveOriginator: moveOriginator)
+        }
+        let copy = try InstanceRewrite.rewrittenCopy(of: path, replacements: replacements)
+        defer { unlink(copy) }
+        return try await store(contentsOf: copy, priority: priority, moveOriginator: moveOriginator)
+    }
+
     public func store(contentsOf path: String, priority: UInt16 = 0, moveOriginator: MoveOriginator? = nil) async throws -> UInt16 {
         let file = try DICOMFile.read(contentsOf: path)
         guard let sopClass = file.sopClassUID, let sopInstance = file.sopInstanceUID else {

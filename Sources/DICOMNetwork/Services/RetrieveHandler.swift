@@ -60,12 +60,23 @@ public struct RetrieveInstance: Sendable, Equatable {
     public var sopClassUID: String
     public var sopInstanceUID: String
     public var transferSyntaxUID: String
+    /// Top-level elements to set in the data set sent (values encoded in the file's character set and
+    /// transfer syntax); the stored file is not changed. Nil or empty: the file is sent as stored.
+    public var replacements: DataSet?
 
-    public init(path: String, sopClassUID: String, sopInstanceUID: String, transferSyntaxUID: String) {
+    public init(path: String, sopClassUID: String, sopInstanceUID: String, transferSyntaxUID: String, replacements: DataSet? = nil) {
         self.path = path
         self.sopClassUID = sopClassUID
         self.sopInstanceUID = sopInstanceUID
         self.transferSyntaxUID = transferSyntaxUID
+        self.replacements = replacements
+    }
+
+    public static func == (lhs: RetrieveInstance, rhs: RetrieveInstance) -> Bool {
+        lhs.path == rhs.path && lhs.sopClassUID == rhs.sopClassUID && lhs.sopInstanceUID == rhs.sopInstanceUID
+            && lhs.transferSyntaxUID == rhs.transferSyntaxUID
+            && lhs.replacements?.elements.map(\.tag) == rhs.replacements?.elements.map(\.tag)
+            && zip(lhs.replacements?.elements ?? [], rhs.replacements?.elements ?? []).allSatisfy { (try? $0.loadBytes()) == (try? $1.loadBytes()) }
     }
 }
 

@@ -49,6 +49,14 @@ struct RetrieveJob: Sendable {
             var status: UInt16?
             var gone = false
             do {
+                // Replaced attributes: a rewritten copy (temporary file) is sent in place of the stored file.
+                var instance = instance
+                var copy: String?
+                if let replacements = instance.replacements, !replacements.isEmpty {
+                    copy = try InstanceRewrite.rewrittenCopy(of: instance.path, replacements: replacements)
+                    instance.path = copy!
+                }
+                defer { if let copy { unlink(copy) } }
                 if let plan = try subOperationPlan(instance, contexts: contexts[instance.sopClassUID] ?? []) {
                     status = try await send.run(plan, instance: instance)
                 } else {
@@ -92,7 +100,7 @@ struct RetrieveJob: Sendable {
             var status: UInt16?
             if !lost {
                 do {
-                    status = try await sub.store(contentsOf: instance.path, moveOriginator: originator)
+                    status = try await sub.store(contentsOf: instance.path, moveOriginator: originator, replacing: instance.replacements)
                 } catch {
                     logger.notice("C-MOVE sub-operation failed", metadata: ["sopInstanceUID": "\(instance.sopInstanceUID)", "error": "\(error)"])
                     if let e = error as? DICOMNetworkError, [.aborted, .connectionClosed, .timeout].contains(e.code) { lost = true }

@@ -37,9 +37,22 @@ public struct StoreRetrieveHandler: RetrieveHandler {
         } catch {
             throw QueryFailure(status: Self.unableToCalculateMatches)
         }
-        return records.filter { QueryMatcher.matches($0.dataSet(at: .image), keys) }.map { r in
-            RetrieveInstance(path: r.path.hasPrefix("/") ? r.path : contentDirectory + "/" + r.path, sopClassUID: r.sopClassUID,
-                             sopInstanceUID: r.sopInstanceUID, transferSyntaxUID: r.transferSyntaxUID)
+        // PIR: each instance carries its patient's current demographics (the file is not changed).
+        var current: [PatientKey: StoredPatient?] = [:]
+        var out: [RetrieveInstance] = []
+        for r in records where QueryMatcher.matches(r.dataSet(at: .image), keys) {
+            let path = r.path.hasPrefix("/") ? r.path : contentDirectory + "/" + r.path
+            var instance = RetrieveInstance(path: path, sopClassUID: r.sopClassUID, sopInstanceUID: r.sopInstanceUID,
+                                            transferSyntaxUID: r.transferSyntaxUID)
+            let key = PatientKey(id: r.patientID ?? "", issuer: r.issuerOfPatientID ?? "")
+            if current[key] == nil {
+                current[key] = .some(await CurrentDemographics.currentPatient(store, patientID: r.patientID, issuer: r.issuerOfPatientID))
+            }
+            if let patient = current[key] ?? nil {
+                instance.replacements = CurrentDemographics.replacements(forFileAt: path, current: patient)
+            }
+            out.append(instance)
         }
+        return out
     }
 }

@@ -18,6 +18,8 @@ public struct DICOMSender: DestinationSender {
     public var timeouts = DICOMTimeouts()
     /// TLS for the association (PS3.15 Annex B), nil: plain TCP.
     public var tls: NIOSSLContext?
+    /// The store whose current patient records (PIR) the instances are sent with; nil: sent as stored.
+    public var store: (any Store)?
 
     public init(host: String, port: Int, calledAETitle: String, callingAETitle: String, contentDirectory: String) {
         self.host = host
@@ -51,7 +53,12 @@ public struct DICOMSender: DestinationSender {
         }
         let status: UInt16
         do {
-            status = try await association.store(contentsOf: path)
+            var replacements: DataSet?
+            if let store, let patient = await CurrentDemographics.currentPatient(
+                store, patientID: header.dataSet.string(CurrentDemographics.patientID), issuer: header.dataSet.string(CurrentDemographics.issuerOfPatientID)) {
+                replacements = CurrentDemographics.replacements(header: header.dataSet, current: patient)
+            }
+            status = try await association.store(contentsOf: path, replacing: replacements)
         } catch {
             await association.abort()
             return .failed(.transport, reason: "C-STORE to \(calledAETitle): \(error)")

@@ -51,6 +51,7 @@ public struct DeliveryService: Sendable {
                     throw EngineError(description: "channel \(channel.name): destination \(destination.name): no DICOM peer named \(peerName)")
                 }
                 var dicomSender = DICOMSender(host: peer.host, port: peer.port, calledAETitle: peer.aeTitle, callingAETitle: callingAE, contentDirectory: content)
+                dicomSender.store = store
                 if let t = peer.tls {
                     do {
                         dicomSender.tls = try DICOMTLS.clientContext(ca: t.ca, certificateChain: t.certificate, privateKey: t.key, verifyHostname: false)
