@@ -2,7 +2,7 @@
 # Engine benchmark: HL7 over MLLP in → `isthmus serve` (journal + queue entry, durable group commit, AA after
 # the commit) → delivery worker → MLLP out to a listener, on loopback.
 #   Scripts/bench-engine.sh [MESSAGES] [CONNECTIONS]      (defaults: 20000 messages, 8 connections)
-#   SERVE_ARGS="--group-commit-wait-us 0" Scripts/bench-engine.sh   (extra `serve` options, e.g. no commit delay)
+#   SERVE_ARGS="--group-commit-wait-us 500" Scripts/bench-engine.sh   (extra `serve` options: here the commit delay)
 # The destination is the project's own `isthmus hl7 listen` (AA for every parseable message, one line per
 # message on stdout, nothing written to disk: the engine's durability is measured, not the destination's).
 # The sender is `isthmus hl7 bench-mllp --unique-ids`: every message has its own control ID, so none takes

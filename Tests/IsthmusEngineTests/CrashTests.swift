@@ -2,6 +2,7 @@ import Foundation
 import HL7
 import IsthmusStore
 import MLLP
+import NIOConcurrencyHelpers
 import Testing
 import TestSupport
 

@@ -15,8 +15,9 @@ public final class SQLiteStore: Store {
         /// Commit delay: when fewer writes are waiting than the last group commit had, how long the writer
         /// may wait for more before starting the next commit (the writers that commit released usually
         /// submit again within a network round trip; one fsync then serves them all). Zero: never wait.
-        /// It only delays a commit: nobody is answered before their commit.
-        public var groupCommitWait: Duration = .microseconds(500)
+        /// It only delays a commit: nobody is answered before their commit. Off by default until measured
+        /// (docs/benchmarks.md, the engine benchmark with `serve --group-commit-wait-us`).
+        public var groupCommitWait: Duration = .zero
         /// How long a write waits for a lock held by another process before failing `.busy`.
         public var busyTimeout: Duration = .seconds(10)
         /// Open an existing database read-only: every write fails with `.readOnly`.
