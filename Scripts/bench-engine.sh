@@ -13,8 +13,10 @@ cd "$(dirname "$0")/.."
 MESSAGES="${1:-20000}"
 CONNECTIONS="${2:-8}"
 SCRATCH="${SCRATCH:-.build-bench-release}"
-swift build -c release --scratch-path "$SCRATCH" --product isthmus >&2
-BIN="$SCRATCH/release/isthmus"
+if [ -z "${BIN:-}" ]; then   # BIN=path/to/isthmus: use that build
+  swift build -c release --scratch-path "$SCRATCH" --product isthmus >&2
+  BIN="$SCRATCH/release/isthmus"
+fi
 
 WORK=$(mktemp -d)
 DEST=""; SERVE=""
@@ -27,7 +29,7 @@ cleanup() {
 trap cleanup EXIT
 
 "$BIN" hl7 listen 0 --idle-timeout 3600 >"$WORK/received.txt" 2>"$WORK/destination.log" & DEST=$!
-for _ in $(seq 100); do grep -q listening "$WORK/destination.log" && break; sleep 0.1; done
+for _ in $(seq 100); do grep -qs listening "$WORK/destination.log" && break; sleep 0.1; done
 DPORT=$(sed -n 's/.*listening for MLLP on .*:\([0-9]*\)$/\1/p' "$WORK/destination.log")
 
 cat >"$WORK/isthmus.yaml" <<EOF
@@ -43,7 +45,7 @@ channels:
 EOF
 # shellcheck disable=SC2086
 "$BIN" serve --config "$WORK/isthmus.yaml" --data "$WORK/data" --log-level info ${SERVE_ARGS:-} >"$WORK/serve.log" 2>&1 & SERVE=$!
-for _ in $(seq 300); do grep -q "isthmus: listening" "$WORK/serve.log" && break; sleep 0.1; done
+for _ in $(seq 300); do grep -qs "isthmus: listening" "$WORK/serve.log" && break; sleep 0.1; done
 PORT=$(sed -n 's/^isthmus: listening mllp=\([0-9]*\).*/\1/p' "$WORK/serve.log")
 [ -n "$PORT" ] || { cat "$WORK/serve.log" >&2; exit 1; }
 
