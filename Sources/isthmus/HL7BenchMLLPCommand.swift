@@ -30,10 +30,30 @@ struct HL7BenchMLLPCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON lines.")
     var json = false
 
+    @Option(help: "Give every message (warm-up included) its own control ID PREFIX-N, so that a storing receiver takes no duplicate path.")
+    var uniqueIds: String?
+
     mutating func run() async throws {
         var generator = HL7CorpusGenerator(seed: 1)
         let corpus = generator.messages(count: min(messages, 2000)).map { try? Message($0) }.compactMap { $0 }
-        let payloads = corpus.map { (ByteBuffer(bytes: $0.serialized()), $0.controlID) }
+        var payloads = corpus.map { (ByteBuffer(bytes: $0.serialized()), $0.controlID) }
+        var warmups = payloads
+        if let prefix = uniqueIds {
+            // One message per send (measured and warm-up), built before the clock starts.
+            func unique(_ count: Int, _ tag: String) throws -> [(ByteBuffer, String?)] {
+                try (0 ..< count).map { i in
+                    var m = corpus[i % corpus.count]
+                    let id = "\(prefix)\(tag)\(i)"
+                    try m.set("MSH-10", to: id)
+                    return (ByteBuffer(bytes: m.serialized()), id)
+                }
+            }
+            let counts = connections.split(separator: ",").compactMap { Int($0) }
+            payloads = try unique(messages * max(1, counts.count), "-")
+            warmups = try unique(counts.reduce(0, +), "-W")
+        }
+        let payloads0 = payloads, warmups0 = warmups
+        var measured = 0, warmed = 0
         var server: MLLPServer?
         let host: String, port: Int
         if let target {
@@ -50,11 +70,15 @@ struct HL7BenchMLLPCommand: AsyncParsableCommand {
         for n in connections.split(separator: ",").compactMap({ Int($0) }) where n > 0 {
             let pool = MLLPClientPool(host: host, port: port, size: n)
             // Warm up: open every connection.
+            let (w, base) = (warmed, uniqueIds == nil ? 0 : measured)
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for i in 0 ..< n { group.addTask { _ = try await pool.send(payloads[i % payloads.count].0, controlID: payloads[i % payloads.count].1) } }
+                for i in 0 ..< n { group.addTask { _ = try await pool.send(warmups0[(w + i) % warmups0.count].0, controlID: warmups0[(w + i) % warmups0.count].1) } }
                 try await group.waitForAll()
             }
+            warmed += n
             let perConnection = messages / n
+            measured += perConnection * n
+            let payloads = payloads0
             let clock = ContinuousClock()
             let start = clock.now
             let latencies = try await withThrowingTaskGroup(of: [Duration].self) { group in
@@ -63,7 +87,7 @@ struct HL7BenchMLLPCommand: AsyncParsableCommand {
                         var own: [Duration] = []
                         own.reserveCapacity(perConnection)
                         for i in 0 ..< perConnection {
-                            let (payload, id) = payloads[(c * perConnection + i) % payloads.count]
+                            let (payload, id) = payloads[(base + c * perConnection + i) % payloads.count]
                             let t = clock.now
                             let ack = try await pool.send(payload, controlID: id)
                             own.append(clock.now - t)

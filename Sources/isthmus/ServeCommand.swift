@@ -38,6 +38,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds given to in-flight messages and associations at shutdown.")
     var gracePeriod: Int = 10
 
+    @Option(name: .customLong("group-commit-wait-us"), help: ArgumentHelp("The store's commit delay in microseconds (benchmarks).", visibility: .hidden))
+    var groupCommitWaitUs: Int?
+
     func validate() throws {
         for p in [mllpPort, dicomPort].compactMap({ $0 }) where !(0 ... 65535 ~= p) {
             throw ValidationError("port \(p) is out of range (0–65535)")
@@ -59,6 +62,7 @@ struct ServeCommand: AsyncParsableCommand {
             configuration = .default
         }
         if let data { configuration.data.directory = data }
+        if let groupCommitWaitUs { configuration.data.groupCommitWait = .microseconds(max(0, groupCommitWaitUs)) }
         if let mllpPort {
             guard !configuration.mllpListeners.isEmpty else { throw ValidationError("--mllp-port: the configuration has no MLLP listener") }
             configuration.mllpListeners[0].port = mllpPort

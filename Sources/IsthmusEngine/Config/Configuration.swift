@@ -36,6 +36,9 @@ public struct Configuration: Sendable, Equatable {
 public struct DataSettings: Sendable, Equatable {
     /// Relative paths are taken from the directory `isthmus serve` runs in.
     public var directory = "./isthmus-data"
+    /// The store's commit delay (`SQLiteStore.Configuration.groupCommitWait`); nil: the store's default. Not
+    /// in the YAML file: set by `isthmus serve --group-commit-wait-us` (hidden, for benchmarks).
+    public var groupCommitWait: Duration?
     public init() {}
     /// The SQLite store file.
     public var storePath: String { directory + "/isthmus.sqlite" }

@@ -51,6 +51,7 @@ public final class Engine: Service, Sendable {
         }
         var storeConfiguration = SQLiteStore.Configuration()
         storeConfiguration.duplicateWindow = config.duplicates.hl7Window
+        if let wait = data.groupCommitWait { storeConfiguration.groupCommitWait = wait }
         let store: SQLiteStore
         do {
             store = try SQLiteStore(path: data.storePath, contentDirectory: data.contentDirectory, configuration: storeConfiguration)
@@ -198,6 +199,9 @@ public final class Engine: Service, Sendable {
         // Deliveries in progress finish; what is still queued stays in the store for the next start.
         deliveryTask.cancel()
         await deliveryTask.value
+        if let s = try? await store.statistics() {
+            logger.info("store", metadata: ["writes": "\(s.writes)", "commits": "\(s.transactions)"])
+        }
         do {
             try await store.close()
         } catch {

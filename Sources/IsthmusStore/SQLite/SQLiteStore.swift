@@ -12,6 +12,12 @@ public final class SQLiteStore: Store {
         public var groupCommit: Bool = true
         /// The most writes one group commit takes.
         public var maxBatchSize: Int = 1024
+        /// Commit delay: when fewer writes are waiting than the last group commit had, how long the writer
+        /// may wait for more before starting the next commit (the writers that commit released usually
+        /// submit again within a network round trip; one fsync then serves them all). Zero: never wait.
+        /// It only delays a commit: nobody is answered before their commit. Off by default until measured
+        /// (docs/benchmarks.md, the engine benchmark with `serve --group-commit-wait-us`).
+        public var groupCommitWait: Duration = .zero
         /// How long a write waits for a lock held by another process before failing `.busy`.
         public var busyTimeout: Duration = .seconds(10)
         /// Open an existing database read-only: every write fails with `.readOnly`.
@@ -94,7 +100,8 @@ public final class SQLiteStore: Store {
         } catch {
             throw StoreError(error)
         }
-        batcher = WriteBatcher(writer: pool, maxBatch: configuration.groupCommit ? configuration.maxBatchSize : 1)
+        batcher = WriteBatcher(writer: pool, maxBatch: configuration.groupCommit ? configuration.maxBatchSize : 1,
+                               maxWait: configuration.groupCommit ? configuration.groupCommitWait : .zero)
     }
 
     /// Runs `operation` in the writer's next group commit.

@@ -18,6 +18,7 @@ actor WriteBatcher {
 
     private let writer: DatabasePool
     private let maxBatch: Int
+    private let maxWait: Duration
     private var pending: [Request] = []
     private var draining = false
     private var closed = false
@@ -25,9 +26,10 @@ actor WriteBatcher {
     private(set) var transactions = 0
     private(set) var writes = 0
 
-    init(writer: DatabasePool, maxBatch: Int) {
+    init(writer: DatabasePool, maxBatch: Int, maxWait: Duration = .zero) {
         self.writer = writer
         self.maxBatch = max(1, maxBatch)
+        self.maxWait = maxWait
     }
 
     /// Runs `operation` in the next group commit and returns its result after the commit.
@@ -54,11 +56,22 @@ actor WriteBatcher {
     }
 
     private func drain() async {
+        var last = 0
         while !pending.isEmpty {
             // Let callers just resumed by the previous commit submit their next write first, so
             // they join this batch instead of waiting for the one after it.
             await Task.yield()
+            // Commit delay: fewer waiting than the last batch had — the rest are likely on their way
+            // (a sender got its ACK and is sending the next message). Wait a little for them rather
+            // than spend a whole commit on a few and leave the others for the one after.
+            if maxWait > .zero, pending.count < min(last, maxBatch) {
+                let deadline = ContinuousClock.now + maxWait
+                while pending.count < min(last, maxBatch), ContinuousClock.now < deadline {
+                    try? await Task.sleep(for: .microseconds(50))
+                }
+            }
             let count = min(pending.count, maxBatch)
+            last = count
             let batch = Array(pending.prefix(count))
             pending.removeFirst(count)
             do {

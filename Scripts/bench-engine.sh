@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Engine benchmark: HL7 over MLLP in → `isthmus serve` (journal + queue entry, durable group commit, AA after
+# the commit) → delivery worker → MLLP out to a listener, on loopback.
+#   Scripts/bench-engine.sh [MESSAGES] [CONNECTIONS]      (defaults: 20000 messages, 8 connections)
+#   SERVE_ARGS="--group-commit-wait-us 500" Scripts/bench-engine.sh   (extra `serve` options: here the commit delay)
+# The destination is the project's own `isthmus hl7 listen` (AA for every parseable message, one line per
+# message on stdout, nothing written to disk: the engine's durability is measured, not the destination's).
+# The sender is `isthmus hl7 bench-mllp --unique-ids`: every message has its own control ID, so none takes
+# the duplicate path. Prints messages/s in (AA received), p50/p99 ACK latency, and the time until the
+# destination has received every message (end-to-end msg/s), then checks the journal.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MESSAGES="${1:-20000}"
+CONNECTIONS="${2:-8}"
+SCRATCH="${SCRATCH:-.build-bench-release}"
+if [ -z "${BIN:-}" ]; then   # BIN=path/to/isthmus: use that build
+  swift build -c release --scratch-path "$SCRATCH" --product isthmus >&2
+  BIN="$SCRATCH/release/isthmus"
+fi
+
+WORK=$(mktemp -d)
+DEST=""; SERVE=""
+cleanup() {
+  [ -n "$SERVE" ] && kill "$SERVE" 2>/dev/null || true
+  [ -n "$DEST" ] && kill "$DEST" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+"$BIN" hl7 listen 0 --idle-timeout 3600 >"$WORK/received.txt" 2>"$WORK/destination.log" & DEST=$!
+for _ in $(seq 100); do grep -qs listening "$WORK/destination.log" && break; sleep 0.1; done
+DPORT=$(sed -n 's/.*listening for MLLP on .*:\([0-9]*\)$/\1/p' "$WORK/destination.log")
+
+cat >"$WORK/isthmus.yaml" <<EOF
+listeners:
+  mllp: [ { name: in, host: 127.0.0.1, port: 0 } ]
+  dicom: [ { name: scp, ae-title: ISTHMUS, host: 127.0.0.1, port: 0 } ]
+peers:
+  mllp: [ { name: destination, host: 127.0.0.1, port: $DPORT } ]
+channels:
+  - name: all
+    source: in
+    destinations: [ { mllp: destination } ]
+EOF
+# shellcheck disable=SC2086
+"$BIN" serve --config "$WORK/isthmus.yaml" --data "$WORK/data" --log-level info ${SERVE_ARGS:-} >"$WORK/serve.log" 2>&1 & SERVE=$!
+for _ in $(seq 300); do grep -qs "isthmus: listening" "$WORK/serve.log" && break; sleep 0.1; done
+PORT=$(sed -n 's/^isthmus: listening mllp=\([0-9]*\).*/\1/p' "$WORK/serve.log")
+[ -n "$PORT" ] || { cat "$WORK/serve.log" >&2; exit 1; }
+
+# Every message the destination must get: the measured ones and one warm-up message per connection.
+TOTAL=$(( MESSAGES / CONNECTIONS * CONNECTIONS + CONNECTIONS ))
+START=$(date +%s.%N)
+"$BIN" hl7 bench-mllp --target "127.0.0.1:$PORT" --messages "$MESSAGES" --connections "$CONNECTIONS" \
+  --unique-ids "B$$" --json >"$WORK/in.json"
+IN_END=$(date +%s.%N)
+for _ in $(seq 6000); do   # up to 10 minutes
+  [ "$(wc -l <"$WORK/received.txt")" -ge "$TOTAL" ] && break
+  sleep 0.05
+done
+END=$(date +%s.%N)
+RECEIVED=$(wc -l <"$WORK/received.txt")
+UNIQUE=$(cut -f1 "$WORK/received.txt" | sort -u | wc -l)
+kill -TERM "$SERVE"; wait "$SERVE" || true; SERVE=""
+JOURNALED=$("$BIN" messages list --limit 0 --data "$WORK/data" | wc -l)
+SENT=$("$BIN" messages list --limit 0 --status sent --data "$WORK/data" | wc -l)
+WRITES=$(grep -o 'writes=[0-9]*' "$WORK/serve.log" | tail -1 | cut -d= -f2)
+COMMITS=$(grep -o 'commits=[0-9]*' "$WORK/serve.log" | tail -1 | cut -d= -f2)
+
+python3 - "$WORK/in.json" "$START" "$IN_END" "$END" "$TOTAL" "$RECEIVED" "$UNIQUE" "$JOURNALED" "$SENT" "${WRITES:-0}" "${COMMITS:-0}" <<'PY'
+import json, sys
+r = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+start, in_end, end = map(float, sys.argv[2:5])
+total, received, unique, journaled, sent, writes, commits = map(int, sys.argv[5:12])
+print(f"in  (AA after durable commit): {r['connections']} connections, {r['messages']} messages, "
+      f"{r['messagesPerSecond']} msg/s, ACK p50 {r['p50ms']} ms, p99 {r['p99ms']} ms")
+print(f"out (destination received all {total}): {end - start:.2f} s after the first send, "
+      f"{end - in_end:.2f} s after the last AA; end to end {total / (end - start):.0f} msg/s")
+print(f"destination: {received} received, {unique} distinct control IDs; journal: {journaled} messages, {sent} sent")
+print(f"store: {writes} writes (receives and marks sent) in {commits} commits, {writes / max(commits, 1):.1f} per commit")
+if unique < total or journaled < total:
+    print("INCOMPLETE: something was not delivered or not journaled", file=sys.stderr)
+    sys.exit(1)
+PY
