@@ -33,7 +33,8 @@ struct DICOMBenchWorklistFindCommand: AsyncParsableCommand {
         var step = DataSet()
         let day = String(format: "202603%02d", 1 + i % 28)
         try step.set(Tag(0x0040, 0x0001), vr: .AE, string: "ST\(i % stations)")
-        try step.set(Tag(0x0040, 0x0002), vr: .DA, string: day + "-" + day)
+        // A range (17 characters, padded to 18) is longer than a DA value: set as bytes.
+        step.set(Tag(0x0040, 0x0002), vr: .DA, bytes: Array((day + "-" + day + " ").utf8))
         try step.set(Tag(0x0040, 0x0003), vr: .TM, string: "")
         try step.set(Tag(0x0008, 0x0060), vr: .CS, string: "")
         try step.set(Tag(0x0040, 0x0009), vr: .SH, string: "")
