@@ -6,7 +6,7 @@ struct DICOMCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dicom",
         abstract: "Read, convert and inspect DICOM files; C-ECHO, C-STORE, C-FIND and an SCP.",
-        subcommands: [Dump.self, Convert.self, BenchRead.self, Echo.self, Store.self, Find.self, Move.self, Get.self, SCP.self]
+        subcommands: [Dump.self, Convert.self, BenchRead.self, Echo.self, Store.self, Find.self, Move.self, Get.self, SCP.self, DICOMBenchWorklistFindCommand.self]
     )
 }
 

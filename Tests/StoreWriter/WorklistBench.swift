@@ -58,3 +58,22 @@ func worklistBench(_ store: SQLiteStore, count: Int) async throws {
                     days, durations[500], durations[990], durations[999], Double(returned) / 1000))
     }
 }
+
+/// `isthmus-store-writer worklist-load DIR COUNT WLDIR`: the items of `worklistItem` into the store of an
+/// `isthmus serve` data directory and, the same data sets, as Part 10 files `WLDIR/N.wl` for DCMTK `wlmscpfs`
+/// (Scripts/bench-worklist-cfind.sh).
+func worklistLoad(_ store: SQLiteStore, count: Int, files: String) async throws {
+    let clock = ContinuousClock()
+    let start = clock.now
+    try FileManager.default.createDirectory(atPath: files, withIntermediateDirectories: true)
+    var loaded = 0
+    while loaded < count {
+        let batch = try (loaded..<min(count, loaded + 5000)).map { try worklistItem($0, stations: 50) }
+        _ = try await store.upsertWorklistItems(batch, at: Date())
+        for (n, ds) in batch.enumerated() {
+            try DICOMFile(dataSet: ds).write(toPath: "\(files)/\(loaded + n).wl")
+        }
+        loaded += batch.count
+    }
+    emit("worklist-load: \(count) items into the store and \(files) in \(clock.now - start)")
+}

@@ -5,6 +5,9 @@
 //                                                   COUNT receives from WRITERS concurrent tasks; prints receives/s;
 //                                                   then drains the queue N entries per claim; prints deliveries/s
 //   isthmus-store-writer worklist DIR COUNT          COUNT worklist items, then p50/p99 of worklist queries
+//   isthmus-store-writer worklist-load DIR COUNT WLDIR
+//                                                   the same COUNT items into DIR/isthmus.sqlite (an `isthmus serve`
+//                                                   data directory) and as Part 10 files WLDIR/*.wl (for wlmscpfs)
 import Foundation
 import IsthmusStore
 
@@ -31,7 +34,7 @@ let dir = args[2]
 let writers = Int(args[3]) ?? 8
 var configuration = SQLiteStore.Configuration()
 configuration.groupCommit = !args.contains("--no-group-commit")
-let store = try SQLiteStore(path: dir + "/store.sqlite", configuration: configuration)
+let store = try SQLiteStore(path: dir + (args[1] == "worklist-load" ? "/isthmus.sqlite" : "/store.sqlite"), configuration: configuration)
 
 switch args[1] {
 case "crash":
@@ -96,6 +99,10 @@ case "bench":
     try await store.close()
 case "worklist":
     try await worklistBench(store, count: Int(args[3]) ?? 100_000)
+    try await store.close()
+case "worklist-load":
+    guard args.count >= 5 else { FileHandle.standardError.write(Data("usage: worklist-load DIR COUNT WLDIR\n".utf8)); exit(2) }
+    try await worklistLoad(store, count: Int(args[3]) ?? 100_000, files: args[4])
     try await store.close()
 default:
     FileHandle.standardError.write(Data("unknown mode \(args[1])\n".utf8))
