@@ -388,31 +388,11 @@ extension DICOMCommand {
                 printError("bad key: \(error)")
                 throw ExitCode(1)
             }
-            var params = AssociationParameters(host: remote.host, port: remote.port, callingAETitle: aet, calledAETitle: remote.aeTitle,
+            let params = AssociationParameters(host: remote.host, port: remote.port, callingAETitle: aet, calledAETitle: remote.aeTitle,
                                                presentationContexts: DICOMAssociation.moveContexts([model]))
-            do { params.tls = try tlsOptions.clientContext() } catch {
-                printError("TLS: \(error)")
-                throw ExitCode(1)
-            }
-            params.timeouts.connect = .seconds(Int64(timeout))
-            params.timeouts.association = .seconds(Int64(timeout))
-            params.timeouts.dimse = .seconds(Int64(timeout))
-            let result: RetrieveResult
-            do {
-                let assoc = try await DICOMAssociation.open(params, logger: makeLogger("isthmus.dicom.move", verbose: verbose))
-                let verbose = self.verbose
-                do {
-                    result = try await assoc.move(identifier: identifier, model: model, destination: dest) { p in
-                        if verbose { printError("pending: \(p.remaining.map { "\($0)" } ?? "?") remaining, \(p.completed) completed, \(p.failed) failed") }
-                    }
-                } catch {
-                    await assoc.abort()
-                    throw error
-                }
-                try await assoc.release()
-            } catch {
-                printError("move failed: \(error)")
-                throw ExitCode(1)
+            let dest = self.dest
+            let result = try await DICOMCommand.retrieve(params, tls: tlsOptions, timeout: timeout, operation: "move", verbose: verbose) { assoc, progress in
+                try await assoc.move(identifier: identifier, model: model, destination: dest, progress: progress)
             }
             try DICOMCommand.report("C-MOVE to \(dest)", result)
         }
@@ -449,30 +429,10 @@ extension DICOMCommand {
                 printError("cannot create \(out): \(error)")
                 throw ExitCode(1)
             }
-            var params = AssociationParameters.forGet(host: remote.host, port: remote.port, callingAETitle: aet, calledAETitle: remote.aeTitle, models: [model])
-            do { params.tls = try tlsOptions.clientContext() } catch {
-                printError("TLS: \(error)")
-                throw ExitCode(1)
-            }
-            params.timeouts.connect = .seconds(Int64(timeout))
-            params.timeouts.association = .seconds(Int64(timeout))
-            params.timeouts.dimse = .seconds(Int64(timeout))
-            let result: RetrieveResult
-            do {
-                let assoc = try await DICOMAssociation.open(params, logger: makeLogger("isthmus.dicom.get", verbose: verbose))
-                let verbose = self.verbose
-                do {
-                    result = try await assoc.get(identifier: identifier, model: model, into: out) { p in
-                        if verbose { printError("pending: \(p.remaining.map { "\($0)" } ?? "?") remaining, \(p.completed) completed, \(p.failed) failed") }
-                    }
-                } catch {
-                    await assoc.abort()
-                    throw error
-                }
-                try await assoc.release()
-            } catch {
-                printError("get failed: \(error)")
-                throw ExitCode(1)
+            let params = AssociationParameters.forGet(host: remote.host, port: remote.port, callingAETitle: aet, calledAETitle: remote.aeTitle, models: [model])
+            let out = self.out
+            let result = try await DICOMCommand.retrieve(params, tls: tlsOptions, timeout: timeout, operation: "get", verbose: verbose) { assoc, progress in
+                try await assoc.get(identifier: identifier, model: model, into: out, progress: progress)
             }
             try DICOMCommand.report("C-GET into \(out)", result)
         }
@@ -492,5 +452,38 @@ final class SignalOnce: @unchecked Sendable {
         continuation = nil
         lock.unlock()
         c?.resume()
+    }
+}
+
+extension DICOMCommand {
+    /// Opens the association (TLS and timeouts from the options), runs one C-MOVE or C-GET on it (printing pending
+    /// counts when verbose) and releases it; exit status 1 when any of that fails.
+    static func retrieve(_ parameters: AssociationParameters, tls: DICOMTLSOptions, timeout: Int, operation: String, verbose: Bool,
+                         _ body: (DICOMAssociation, @escaping @Sendable (RetrieveResult) -> Void) async throws -> RetrieveResult) async throws -> RetrieveResult {
+        var params = parameters
+        do { params.tls = try tls.clientContext() } catch {
+            printError("TLS: \(error)")
+            throw ExitCode(1)
+        }
+        params.timeouts.connect = .seconds(Int64(timeout))
+        params.timeouts.association = .seconds(Int64(timeout))
+        params.timeouts.dimse = .seconds(Int64(timeout))
+        do {
+            let assoc = try await DICOMAssociation.open(params, logger: makeLogger("isthmus.dicom.\(operation)", verbose: verbose))
+            let result: RetrieveResult
+            do {
+                result = try await body(assoc) { p in
+                    if verbose { printError("pending: \(p.remaining.map { "\($0)" } ?? "?") remaining, \(p.completed) completed, \(p.failed) failed") }
+                }
+            } catch {
+                await assoc.abort()
+                throw error
+            }
+            try await assoc.release()
+            return result
+        } catch {
+            printError("\(operation) failed: \(error)")
+            throw ExitCode(1)
+        }
     }
 }
