@@ -194,9 +194,33 @@ public struct Destination: Sendable, Equatable {
         case dicom(peer: String)
         /// Files written to a folder.
         case folder(path: String)
-        /// An HTTP POST of each message.
-        case http(url: String)
+        /// An HTTP POST of each message (a webhook).
+        case http(HTTPEndpoint)
     }
+}
+
+/// A webhook: where and how an `http` destination POSTs each entry (docs/delivery.md).
+public struct HTTPEndpoint: Sendable, Equatable {
+    /// How an HL7 message is sent.
+    public enum Format: String, Sendable, Equatable, CaseIterable {
+        /// The ER7 bytes (after the channel's transforms), `Content-Type: x-application/hl7-v2+er7`.
+        case er7
+        /// The documented JSON form of the message (docs/hl7.md), `Content-Type: application/json`.
+        case json
+    }
+
+    /// An `http://` or `https://` URL.
+    public var url: String
+    /// Extra request headers (e.g. `Authorization`), `${NAME}` in a value already expanded from the environment.
+    public var headers: [String: String] = [:]
+    public var format: Format = .er7
+    /// How long one POST may take, connection included.
+    public var timeout: Duration = .seconds(30)
+    /// For `https://`: the CA the server's certificate must chain to (system roots when absent) and a client
+    /// certificate to present.
+    public var tls: TLSSettings?
+
+    public init(url: String) { self.url = url }
 }
 
 /// Pruning of journal entries and stored instances, run by the engine at start and then every `interval`

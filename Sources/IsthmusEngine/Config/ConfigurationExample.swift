@@ -77,6 +77,12 @@ channels:
       - mllp: lab
       - folder: /var/spool/isthmus/orders
         name: archive
+      - http: https://integration.example.org/hooks/orders   # a webhook: each message POSTed
+        name: webhook
+        format: json                 # er7 (default, x-application/hl7-v2+er7) | json (docs/hl7.md JSON form)
+        headers: { Authorization: "Bearer ${ORDERS_WEBHOOK_TOKEN}" }   # ${NAME}: from the environment
+        timeout: 30s
+        # tls: { ca: /etc/isthmus/hooks-ca.pem, certificate: client.pem, key: client-key.pem }
   - name: ct-to-pacs
     source: scp
     filter:

@@ -329,6 +329,7 @@ final class ConfigurationReader {
         let kind = kinds[0]
         let value = m.string(kind)
         let explicit = m.string("name")
+        let endpoint = kind == "http" ? httpEndpoint(m, url: value) : nil
         m.finish()
         guard let value else { return nil }
         let k: Destination.Kind
@@ -336,13 +337,49 @@ final class ConfigurationReader {
         case "mllp": k = .mllp(peer: value)
         case "dicom": k = .dicom(peer: value)
         case "folder": k = .folder(path: value)
-        default:
-            if !(value.hasPrefix("http://") || value.hasPrefix("https://")) || URL(string: value) == nil {
-                m.report(kind, "'\(value)' is not an http:// or https:// URL")
-            }
-            k = .http(url: value)
+        default: k = .http(endpoint ?? HTTPEndpoint(url: value))
         }
         return Destination(name: explicit ?? (kind == "mllp" || kind == "dicom" ? value : kind), kind: k)
+    }
+
+    /// The webhook keys of an `http` destination: `headers`, `format`, `timeout`, `tls`.
+    private func httpEndpoint(_ m: MappingReader, url: String?) -> HTTPEndpoint? {
+        let headers = m.stringTable("headers", required: false)
+        let format = m.choice("format", HTTPEndpoint.Format.self)
+        let timeout = m.duration("timeout")
+        let tlsSettings = m.mapping("tls").map { self.tls($0, listener: false) }
+        guard let url else { return nil }
+        if !(url.hasPrefix("http://") || url.hasPrefix("https://")) || URL(string: url)?.host == nil {
+            m.report("http", "'\(url)' is not an http:// or https:// URL")
+        }
+        if tlsSettings != nil && !url.hasPrefix("https://") { m.report("tls", "tls is for https:// URLs") }
+        var e = HTTPEndpoint(url: url)
+        for (name, value) in headers ?? [:] {
+            if name.isEmpty || name.contains(where: { !($0.isLetter || $0.isNumber || "-_".contains($0)) || !$0.isASCII }) {
+                m.report("headers", "'\(name)' is not a valid HTTP header name")
+                continue
+            }
+            guard let expanded = Self.expandEnvironment(value, environment: ProcessInfo.processInfo.environment) else {
+                m.report("headers", "header \(name): \(Self.missingVariables(value).map { "${\($0)}" }.joined(separator: ", ")) is not set in the environment")
+                continue
+            }
+            e.headers[name] = expanded
+        }
+        if let format { e.format = format }
+        if let timeout { e.timeout = timeout }
+        e.tls = tlsSettings
+        return e
+    }
+
+    /// `value` with every `${NAME}` replaced by the environment variable NAME (secrets stay out of the
+    /// configuration file); nil when one is not set.
+    static func expandEnvironment(_ value: String, environment: [String: String]) -> String? {
+        guard missingVariables(value, environment: environment).isEmpty else { return nil }
+        return value.replacing(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/) { environment[String($0.output.1)] ?? "" }
+    }
+
+    static func missingVariables(_ value: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
+        value.matches(of: /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/).map { String($0.output.1) }.filter { environment[$0] == nil }
     }
 
     // MARK: Cross references

@@ -62,8 +62,12 @@ public struct DeliveryService: Sendable {
                 sender = dicomSender
             case .folder(let path):
                 sender = FolderSender(directory: path, contentDirectory: content, transforms: channel.transforms)
-            case .http:
-                sender = UnsupportedSender(reason: "HTTP destinations are not implemented yet")
+            case .http(let endpoint):
+                do {
+                    sender = try HTTPSender(endpoint: endpoint, contentDirectory: content, transforms: channel.transforms)
+                } catch {
+                    throw EngineError(description: "channel \(channel.name): destination \(destination.name): TLS: \(error)")
+                }
             }
             workers.append(DeliveryWorker(queue: queue, store: store, sender: sender, policy: policy, logger: logger))
         }
@@ -76,10 +80,4 @@ public struct DeliveryService: Sendable {
             for w in workers { group.addTask { await w.run() } }
         }
     }
-}
-
-/// A destination Isthmus cannot send to yet: its entries are dead-lettered with the reason (kept, releasable).
-struct UnsupportedSender: DestinationSender {
-    let reason: String
-    func deliver(_ entry: ClaimedEntry) async -> DeliveryOutcome { .failed(.unsendable, reason: reason) }
 }
