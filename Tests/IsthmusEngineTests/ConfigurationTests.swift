@@ -11,7 +11,7 @@ import Testing
         #expect(c.mllpListeners[0].idleTimeout == .seconds(300))
         #expect(c.dicomListeners.first?.allowedCallingAETitles == ["CT01", "MR01"])
         #expect(c.channels.map(\.name) == ["adt-to-ris", "orders", "ct-to-pacs"])
-        #expect(c.channels[1].destinations.map(\.name) == ["ris", "lab", "archive"])
+        #expect(c.channels[1].destinations.map(\.name) == ["ris", "lab", "archive", "webhook"])
         #expect(c.channels[0].transforms.count == 4)
         #expect(c.retention.maximumAge == .seconds(30 * 86400))
         #expect(c.retention.maximumSize == 50_000_000_000)

@@ -80,7 +80,7 @@ channels:
       - http: https://integration.example.org/hooks/orders   # a webhook: each message POSTed
         name: webhook
         format: json                 # er7 (default, x-application/hl7-v2+er7) | json (docs/hl7.md JSON form)
-        headers: { Authorization: "Bearer ${ORDERS_WEBHOOK_TOKEN}" }   # ${NAME}: from the environment
+        headers: { X-Source: isthmus }  # secrets from the environment: { Authorization: "Bearer ${TOKEN}" }
         timeout: 30s
         # tls: { ca: /etc/isthmus/hooks-ca.pem, certificate: client.pem, key: client-key.pem }
   - name: ct-to-pacs
