@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IsthmusEngine
+import IsthmusStore
 import Logging
 import ServiceLifecycle
 
@@ -41,11 +42,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("group-commit-wait-us"), help: ArgumentHelp("The store's commit delay in microseconds (benchmarks).", visibility: .hidden))
     var groupCommitWaitUs: Int?
 
+    @Option(name: .customLong("sync"), help: ArgumentHelp("How commits reach the disk: pipelined or full (overrides data.sync; benchmarks).", visibility: .hidden))
+    var sync: String?
+
     func validate() throws {
         for p in [mllpPort, dicomPort].compactMap({ $0 }) where !(0 ... 65535 ~= p) {
             throw ValidationError("port \(p) is out of range (0–65535)")
         }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("unknown log level \(logLevel)") }
+        if let sync, SQLiteStore.Configuration.Durability(rawValue: sync) == nil { throw ValidationError("--sync is pipelined or full") }
     }
 
     func run() async throws {
@@ -63,6 +68,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if let data { configuration.data.directory = data }
         if let groupCommitWaitUs { configuration.data.groupCommitWait = .microseconds(max(0, groupCommitWaitUs)) }
+        if let sync, let d = SQLiteStore.Configuration.Durability(rawValue: sync) { configuration.data.sync = d }
         if let mllpPort {
             guard !configuration.mllpListeners.isEmpty else { throw ValidationError("--mllp-port: the configuration has no MLLP listener") }
             configuration.mllpListeners[0].port = mllpPort

@@ -1,6 +1,8 @@
 // The engine's configuration: one YAML file (docs/configuration.md) read into these values by
 // ConfigurationLoader, which validates it and reports every problem with file, line, column and key path.
 
+import IsthmusStore
+
 /// Everything `isthmus serve` runs: where data lives, what it listens on, whom it knows, how messages flow.
 public struct Configuration: Sendable, Equatable {
     /// The data directory: the SQLite store (`isthmus.sqlite`) and the content folder (`content/`).
@@ -39,6 +41,10 @@ public struct DataSettings: Sendable, Equatable {
     /// The store's commit delay (`SQLiteStore.Configuration.groupCommitWait`); nil: the store's default. Not
     /// in the YAML file: set by `isthmus serve --group-commit-wait-us` (hidden, for benchmarks).
     public var groupCommitWait: Duration?
+    /// How a commit reaches the disk before the engine answers (`data.sync`): `pipelined` (WAL flushed by
+    /// overlapping fdatasyncs after each commit, the default) or `full` (SQLite's synchronous=FULL). Both
+    /// answer only once the commit is on disk (docs/store.md, "Durability").
+    public var sync: SQLiteStore.Configuration.Durability = .pipelined
     public init() {}
     /// The SQLite store file.
     public var storePath: String { directory + "/isthmus.sqlite" }

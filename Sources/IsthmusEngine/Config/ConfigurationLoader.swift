@@ -4,6 +4,7 @@
 import DICOM
 import Foundation
 import HL7
+import IsthmusStore
 import Mapping
 import Yams
 
@@ -81,6 +82,7 @@ final class ConfigurationReader {
         guard let top = MappingReader(root, "", self) else { return c }
         if let data = top.mapping("data") {
             if let d = data.string("directory") { c.data.directory = d }
+            if let s = data.choice("sync", SQLiteStore.Configuration.Durability.self) { c.data.sync = s }
             data.finish()
         }
         if let listeners = top.mapping("listeners") {

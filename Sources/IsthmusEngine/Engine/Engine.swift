@@ -52,6 +52,7 @@ public final class Engine: Service, Sendable {
         var storeConfiguration = SQLiteStore.Configuration()
         storeConfiguration.duplicateWindow = config.duplicates.hl7Window
         if let wait = data.groupCommitWait { storeConfiguration.groupCommitWait = wait }
+        storeConfiguration.durability = data.sync
         let store: SQLiteStore
         do {
             store = try SQLiteStore(path: data.storePath, contentDirectory: data.contentDirectory, configuration: storeConfiguration)

@@ -1,13 +1,26 @@
 import Foundation
 import GRDB
 
-/// The embedded `Store`: one SQLite database (WAL mode, `synchronous=FULL`: a commit is on disk
-/// when it returns), one writer with group commit, concurrent readers, a versioned schema, and
-/// the DICOM content folder whose files it indexes.
+/// The embedded `Store`: one SQLite database (WAL mode; a write returns only once its commit is on
+/// disk), one writer with group commit, concurrent readers, a versioned schema, and the DICOM
+/// content folder whose files it indexes.
 public final class SQLiteStore: Store {
     public struct Configuration: Sendable {
         /// Default duplicate window for `receive` (a message's own `duplicateWindow` overrides it).
         public var duplicateWindow: Duration = .seconds(24 * 3600)
+        /// How commits reach the disk before a write returns.
+        public enum Durability: String, Sendable, CaseIterable {
+            /// `synchronous=NORMAL` and the WAL fdatasync'd by `WALSync`, several syncs in flight: the writer
+            /// commits the next batch while the previous ones are being flushed (the default).
+            case pipelined
+            /// `synchronous=FULL`: SQLite fsyncs the WAL inside each commit; one flush at a time.
+            case full
+        }
+        public var durability: Durability = .pipelined
+        /// With `.pipelined`: the most WAL syncs in flight at once.
+        public var maximumSyncsInFlight: Int = 4
+        /// Tests: replaces the fdatasync of the WAL (0 or an errno).
+        var walFlush: WALSync.Flush?
         /// Commit concurrent writes together (on by default). Off: one transaction per write.
         public var groupCommit: Bool = true
         /// The most writes one group commit takes.
@@ -42,6 +55,8 @@ public final class SQLiteStore: Store {
 
     let pool: DatabasePool
     let batcher: WriteBatcher
+    /// With `.pipelined` durability.
+    let walSync: WALSync?
     let claims = Claims()
     let background = BackgroundWrites()
 
@@ -70,12 +85,13 @@ public final class SQLiteStore: Store {
             }
             pool = try DatabasePool(path: path, configuration: config)
             if !configuration.readOnly {
+                let durability = configuration.durability
                 try pool.writeWithoutTransaction { db in
-                    // Durable on commit: the WAL is fsync'd at every commit. (GRDB opens a pool's
-                    // writer with synchronous=NORMAL, which syncs only at checkpoints: a power
-                    // loss could take back commits that returned. The writer connection lives as
-                    // long as the pool, so setting it here holds.)
-                    try db.execute(sql: "PRAGMA synchronous = FULL")
+                    // Durable before a write returns. `.full`: SQLite fsyncs the WAL at every commit.
+                    // `.pipelined`: NORMAL (syncs only at checkpoints) plus WALSync, which flushes the WAL
+                    // after each commit and resumes its writers only then. (GRDB opens a pool's writer with
+                    // NORMAL; the writer connection lives as long as the pool, so setting it here holds.)
+                    try db.execute(sql: durability == .full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
                     // Incremental auto-vacuum lets pruning give pages back to the file system; it
                     // can only be switched on before the first table exists.
                     let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0
@@ -100,8 +116,16 @@ public final class SQLiteStore: Store {
         } catch {
             throw StoreError(error)
         }
+        if !configuration.readOnly && configuration.durability == .pipelined {
+            walSync = WALSync(path: path + "-wal", maximumInFlight: configuration.maximumSyncsInFlight,
+                              flush: configuration.walFlush ?? WALSync.fdatasync)
+            // The WAL file exists now (the migrations wrote through it): make its directory entry durable.
+            WALSync.syncDirectory(URL(fileURLWithPath: path).deletingLastPathComponent().path)
+        } else {
+            walSync = nil
+        }
         batcher = WriteBatcher(writer: pool, maxBatch: configuration.groupCommit ? configuration.maxBatchSize : 1,
-                               maxWait: configuration.groupCommit ? configuration.groupCommitWait : .zero)
+                               maxWait: configuration.groupCommit ? configuration.groupCommitWait : .zero, sync: walSync)
     }
 
     /// Runs `operation` in the writer's next group commit.

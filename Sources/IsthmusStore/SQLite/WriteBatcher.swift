@@ -3,7 +3,9 @@ import GRDB
 
 /// Group commit: write requests from any number of tasks queue here; one drain loop takes every
 /// request waiting (up to `maxBatch`) into one transaction, so N concurrent writers cost one
-/// commit (one fsync of the WAL) instead of N. Each request runs in its own savepoint: one that
+/// commit (one fsync of the WAL) instead of N. With a `WALSync` (pipelined durability, the default) the
+/// commit itself does not wait for the disk: the batch's callers are resumed by the syncer once the WAL is
+/// flushed, and the next batch commits meanwhile. Each request runs in its own savepoint: one that
 /// fails for its own reason (an unknown id) is rolled back alone and fails only its caller; a
 /// failing commit, or a database-level failure (disk full, read-only, I/O), fails every request
 /// of the batch and nothing of the batch is stored. Callers resume only after the commit.
@@ -17,6 +19,9 @@ actor WriteBatcher {
     }
 
     private let writer: DatabasePool
+    /// Pipelined durability: commits are made durable by this syncer before their callers resume. nil: the
+    /// connection syncs at each commit itself (`synchronous=FULL`).
+    private let sync: WALSync?
     private let maxBatch: Int
     private let maxWait: Duration
     private var pending: [Request] = []
@@ -26,8 +31,9 @@ actor WriteBatcher {
     private(set) var transactions = 0
     private(set) var writes = 0
 
-    init(writer: DatabasePool, maxBatch: Int, maxWait: Duration = .zero) {
+    init(writer: DatabasePool, maxBatch: Int, maxWait: Duration = .zero, sync: WALSync? = nil) {
         self.writer = writer
+        self.sync = sync
         self.maxBatch = max(1, maxBatch)
         self.maxWait = maxWait
     }
@@ -74,6 +80,10 @@ actor WriteBatcher {
             last = count
             let batch = Array(pending.prefix(count))
             pending.removeFirst(count)
+            if let failure = sync?.sticky {
+                for request in batch { request.fail(failure) }
+                continue
+            }
             do {
                 let completions = try await writer.write { db -> [Completion] in
                     var completions: [Completion] = []
@@ -99,7 +109,13 @@ actor WriteBatcher {
                 }
                 transactions += 1
                 writes += batch.count
-                for completion in completions { completion(.success(())) }
+                if let sync {
+                    // Committed, not yet durable: resumed by the first WAL sync that starts after this point,
+                    // while the next batch commits.
+                    sync.committed(completions)
+                } else {
+                    for completion in completions { completion(.success(())) }
+                }
             } catch {
                 let mapped = StoreError(error)
                 for request in batch { request.fail(mapped) }
@@ -114,8 +130,8 @@ actor WriteBatcher {
     /// Refuses new requests and waits until the ones queued have committed.
     func close() async {
         closed = true
-        guard draining else { return }
-        await withCheckedContinuation { idleWaiters.append($0) }
+        if draining { await withCheckedContinuation { idleWaiters.append($0) } }
+        await sync?.drain()
     }
 
     var isClosed: Bool { closed }

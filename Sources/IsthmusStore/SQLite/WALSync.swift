@@ -1,0 +1,129 @@
+// Pipelined durability for the SQLite writer (docs/store.md, "Durability"): commits are written to the WAL
+// without an fsync of their own (`synchronous=NORMAL`), and their callers are resumed only once an fdatasync
+// of the WAL file that STARTED AFTER their commit has returned. Several syncs may be in flight at once, so the
+// writer never waits for the disk between commits and one slow device flush no longer caps the commit rate:
+// on the disks measured here a lone flush takes ~5 ms while overlapping ones complete in well under 1 ms each
+// (docs/benchmarks.md). The guarantee is the one `synchronous=FULL` gives (a commit acknowledged is on disk);
+// a failed sync is sticky: every write after it fails until the store is reopened (after a failed fsync the
+// kernel may have dropped the dirty pages, so a later success would prove nothing).
+
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+final class WALSync: @unchecked Sendable {
+    typealias Completion = @Sendable (Result<Void, any Error>) -> Void
+    /// Flushes the file to stable storage: 0 on success, an errno otherwise. Replaceable in tests.
+    typealias Flush = @Sendable (String) -> Int32
+
+    /// The `-wal` file of the database.
+    let path: String
+    let maximumInFlight: Int
+    private let flush: Flush
+    private let queue = DispatchQueue(label: "IsthmusStore.WALSync", attributes: .concurrent)
+    private let lock = NSLock()
+    private var committed: UInt64 = 0
+    /// The last commit number a started sync covers.
+    private var covered: UInt64 = 0
+    private var inFlight = 0
+    private var waiting: [(commit: UInt64, completions: [Completion])] = []
+    private var failure: StoreError?
+    private(set) var syncs = 0
+
+    init(path: String, maximumInFlight: Int = 4, flush: @escaping Flush = WALSync.fdatasync) {
+        self.path = path
+        self.maximumInFlight = max(1, maximumInFlight)
+        self.flush = flush
+    }
+
+    /// The error every write fails with after a failed sync.
+    var sticky: StoreError? { lock.withLock { failure } }
+
+    /// A transaction has committed (its pages are written to the WAL): run `completions` once it is durable.
+    func committed(_ completions: [Completion]) {
+        var fail: StoreError?
+        lock.withLock {
+            if let failure {
+                fail = failure
+                return
+            }
+            committed += 1
+            waiting.append((committed, completions))
+            startSyncs()
+        }
+        if let fail { for c in completions { c(.failure(fail)) } }
+    }
+
+    /// Under the lock: starts a sync covering every commit so far, if one is needed and a slot is free.
+    private func startSyncs() {
+        guard inFlight < maximumInFlight, covered < committed, failure == nil else { return }
+        let covers = committed
+        covered = covers
+        inFlight += 1
+        let flush = self.flush, path = self.path
+        queue.async { [self] in
+            let error = flush(path)
+            finished(covers: covers, error: error)
+        }
+    }
+
+    private func finished(covers: UInt64, error: Int32) {
+        var ready: [Completion] = []
+        var failed: [Completion] = []
+        var failure: StoreError?
+        lock.withLock {
+            inFlight -= 1
+            syncs += 1
+            if error != 0 {
+                let e = StoreError(.io, "fdatasync of the write-ahead log failed: \(String(cString: strerror(error))) (errno \(error)); the store refuses writes until it is reopened")
+                self.failure = e
+                failure = e
+                failed = waiting.flatMap(\.completions)
+                waiting.removeAll()
+                return
+            }
+            while let first = waiting.first, first.commit <= covers {
+                ready += first.completions
+                waiting.removeFirst()
+            }
+            startSyncs()
+        }
+        for c in ready { c(.success(())) }
+        if let failure { for c in failed { c(.failure(failure)) } }
+    }
+
+    /// Whether commits are still waiting for their sync.
+    var hasWaiting: Bool { lock.withLock { !waiting.isEmpty } }
+
+    /// Returns once every commit made so far is durable (or failed).
+    func drain() async {
+        while hasWaiting { try? await Task.sleep(for: .milliseconds(1)) }
+    }
+
+    /// Opens `path`, fdatasyncs it and closes it (a fresh descriptor each time: the WAL file may be recreated).
+    static let fdatasync: Flush = { path in
+        let fd = open(path, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else {
+            // No WAL file: nothing was written since it was last checkpointed and removed.
+            return errno == ENOENT ? 0 : errno
+        }
+        defer { close(fd) }
+        #if canImport(Glibc)
+        return Glibc.fdatasync(fd) == 0 ? 0 : errno
+        #else
+        return fsync(fd) == 0 ? 0 : errno
+        #endif
+    }
+
+    /// fsyncs a directory (after the WAL file was created in it, so its entry is durable too).
+    static func syncDirectory(_ path: String) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = fsync(fd)
+        close(fd)
+    }
+}

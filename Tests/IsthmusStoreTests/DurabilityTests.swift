@@ -1,0 +1,141 @@
+import Foundation
+@testable import IsthmusStore
+import Testing
+
+/// Pipelined durability (`WALSync`): a write returns only after a flush of the WAL that started after its
+/// commit; several flushes overlap; a failed flush fails the writes waiting on it and every write after.
+@Suite("Store durability", .serialized)
+struct DurabilityTests {
+    /// A WAL flush the test opens and closes: each call records itself and blocks until released.
+    final class Gate: @unchecked Sendable {
+        private let lock = NSCondition()
+        private var open = false
+        private var result: Int32 = 0
+        private(set) var calls = 0
+        private(set) var concurrent = 0
+        private(set) var maximumConcurrent = 0
+
+        var flush: WALSync.Flush {
+            { [self] _ in
+                lock.lock()
+                calls += 1
+                concurrent += 1
+                maximumConcurrent = max(maximumConcurrent, concurrent)
+                while !open { lock.wait() }
+                concurrent -= 1
+                let r = result
+                lock.unlock()
+                return r
+            }
+        }
+
+        func release(result: Int32 = 0) {
+            lock.lock()
+            open = true
+            self.result = result
+            lock.broadcast()
+            lock.unlock()
+        }
+
+        var callCount: Int { lock.lock(); defer { lock.unlock() }; return calls }
+        var maxConcurrent: Int { lock.lock(); defer { lock.unlock() }; return maximumConcurrent }
+    }
+
+    final class Flag: @unchecked Sendable {
+        private let lock = NSLock()
+        private var v = false
+        func set() { lock.withLock { v = true } }
+        var value: Bool { lock.withLock { v } }
+    }
+
+    static func eventually(_ condition: () -> Bool) async throws {
+        let end = ContinuousClock.now + .seconds(20)
+        while !condition(), ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(2)) }
+    }
+
+    @Test("a receive is committed (visible) before the flush but returns only after it")
+    func writeWaitsForTheFlush() async throws {
+        let t = try TempStore("durability-wait")
+        defer { t.cleanUp() }
+        let gate = Gate()
+        let store = try t.open { $0.walFlush = gate.flush }
+        let done = Flag()
+        let write = Task {
+            let outcome = try await store.receive(try inbound("D1"), deliveries: [Delivery(destination: "out")])
+            done.set()
+            return outcome.id
+        }
+        try await Self.eventually { gate.callCount >= 1 }
+        #expect(gate.callCount >= 1, "a flush was started after the commit")
+        // Committed: a reader sees it. Not acknowledged: the writer is still waiting for the disk.
+        #expect(try await store.listMessages(limit: 0).map(\.controlID) == ["D1"])
+        #expect(done.value == false, "the write must not return before its flush")
+        gate.release()
+        let id = try await write.value
+        #expect(done.value)
+        #expect(try await store.message(id)?.summary.controlID == "D1")
+        try await store.close()
+    }
+
+    @Test("flushes overlap: commits go on while earlier flushes are in flight")
+    func flushesOverlap() async throws {
+        let t = try TempStore("durability-overlap")
+        defer { t.cleanUp() }
+        let gate = Gate()
+        let store = try t.open {
+            $0.walFlush = gate.flush
+            $0.maximumSyncsInFlight = 3
+        }
+        // One write at a time until three flushes are blocked, each started by a commit made after the last one.
+        var writes: [Task<MessageID, any Error>] = []
+        for i in 0 ..< 3 {
+            writes.append(Task { try await store.receive(try inbound("O\(i)"), deliveries: [Delivery(destination: "out")]).id })
+            try await Self.eventually { gate.callCount >= i + 1 }
+        }
+        #expect(gate.maxConcurrent == 3, "three flushes in flight at once")
+        for i in 3 ..< 40 {
+            writes.append(Task { try await store.receive(try inbound("O\(i)"), deliveries: [Delivery(destination: "out")]).id })
+        }
+        let end = ContinuousClock.now + .seconds(20)
+        while (try await store.statistics().messages) < 40, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(2)) }
+        #expect(try await store.statistics().messages == 40, "every write committed while the flushes were blocked")
+        #expect(gate.callCount == 3, "no fourth flush while three are in flight")
+        gate.release()
+        var ids: Set<MessageID> = []
+        for w in writes { ids.insert(try await w.value) }
+        #expect(ids.count == 40)
+        try await store.close()
+    }
+
+    @Test("a failed flush fails its writes and every later one (sticky), with the errno")
+    func failedFlushIsSticky() async throws {
+        let t = try TempStore("durability-fail")
+        defer { t.cleanUp() }
+        let gate = Gate()
+        let store = try t.open { $0.walFlush = gate.flush }
+        let first = Task { try await store.receive(try inbound("F1"), deliveries: []) }
+        try await Self.eventually { gate.callCount >= 1 }
+        gate.release(result: EIO)
+        await #expect(throws: StoreError.self) { _ = try await first.value }
+        do {
+            _ = try await store.receive(try inbound("F2"), deliveries: [])
+            Issue.record("a write after a failed flush succeeded")
+        } catch let error as StoreError {
+            #expect(error.code == .io)
+            #expect("\(error)".contains("fdatasync"))
+        }
+        try? await store.close()
+    }
+
+    @Test("the real fdatasync: writes return and survive reopening")
+    func realFlush() async throws {
+        let t = try TempStore("durability-real")
+        defer { t.cleanUp() }
+        var store = try t.open()
+        for i in 0 ..< 20 { _ = try await store.receive(try inbound("R\(i)"), deliveries: [Delivery(destination: "out")]) }
+        try await store.close()
+        store = try t.open()
+        #expect(try await store.statistics().messages == 20)
+        try await store.close()
+    }
+}
