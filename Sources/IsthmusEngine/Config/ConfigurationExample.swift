@@ -8,6 +8,7 @@ extension Configuration {
 
 data:
   directory: ./isthmus-data          # the SQLite store (isthmus.sqlite) and the content folder (content/)
+  sync: pipelined                    # pipelined | full: how commits reach the disk (both before any answer)
 
 listeners:
   mllp:
