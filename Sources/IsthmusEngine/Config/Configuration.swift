@@ -45,6 +45,9 @@ public struct DataSettings: Sendable, Equatable {
     /// overlapping fdatasyncs after each commit, the default) or `full` (SQLite's synchronous=FULL). Both
     /// answer only once the commit is on disk (docs/store.md, "Durability").
     public var sync: SQLiteStore.Configuration.Durability = .pipelined
+    /// `data.max-store-size`: a quota on the SQLite database file; a message that would grow it beyond is
+    /// answered AE (as on a full disk), everything stored before stays (nil: no quota but the disk's).
+    public var maximumStoreSize: Int64?
     public init() {}
     /// The SQLite store file.
     public var storePath: String { directory + "/isthmus.sqlite" }

@@ -83,6 +83,7 @@ final class ConfigurationReader {
         if let data = top.mapping("data") {
             if let d = data.string("directory") { c.data.directory = d }
             if let s = data.choice("sync", SQLiteStore.Configuration.Durability.self) { c.data.sync = s }
+            if let s = data.size("max-store-size") { c.data.maximumStoreSize = s }
             data.finish()
         }
         if let listeners = top.mapping("listeners") {

@@ -53,6 +53,7 @@ public final class Engine: Service, Sendable {
         storeConfiguration.duplicateWindow = config.duplicates.hl7Window
         if let wait = data.groupCommitWait { storeConfiguration.groupCommitWait = wait }
         storeConfiguration.durability = data.sync
+        if let size = data.maximumStoreSize { storeConfiguration.maxPageCount = Int(max(1, size / 4096)) } // SQLite's default page size
         let store: SQLiteStore
         do {
             store = try SQLiteStore(path: data.storePath, contentDirectory: data.contentDirectory, configuration: storeConfiguration)
