@@ -294,7 +294,7 @@ extension DICOMCommand {
                     printError("bad --peer \(p): expected AE=HOST:PORT")
                     throw ExitCode(1)
                 }
-                config.moveDestinations[ae] = destination
+                config.remoteEntities[ae] = destination
             }
             if let mpps {
                 try FileManager.default.createDirectory(atPath: mpps, withIntermediateDirectories: true)
@@ -316,9 +316,9 @@ extension DICOMCommand {
         }
 
         /// `AE=HOST:PORT`.
-        static func parsePeer(_ s: String) -> (String, RetrieveDestination)? {
+        static func parsePeer(_ s: String) -> (String, RemoteApplicationEntity)? {
             guard let eq = s.firstIndex(of: "="), let remote = RemoteAE(argument: s[..<eq] + "@" + s[s.index(after: eq)...]) else { return nil }
-            return (remote.aeTitle, RetrieveDestination(host: remote.host, port: remote.port))
+            return (remote.aeTitle, RemoteApplicationEntity(host: remote.host, port: remote.port))
         }
 
         /// Returns on SIGINT or SIGTERM.

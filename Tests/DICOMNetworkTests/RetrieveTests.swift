@@ -140,7 +140,7 @@ enum RetrieveFixtures {
     static func qrSCP(_ dir: String, peers: [String: Int]) async throws -> TestSCP {
         try await TestSCP.start(aeTitle: "QRSCP") { config in
             config.retrieve = DirectoryRetrieveHandler(directory: dir)
-            for (ae, port) in peers { config.moveDestinations[ae] = RetrieveDestination(host: "127.0.0.1", port: port) }
+            for (ae, port) in peers { config.remoteEntities[ae] = RemoteApplicationEntity(host: "127.0.0.1", port: port) }
         }
     }
 

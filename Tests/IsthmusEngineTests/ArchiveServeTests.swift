@@ -213,4 +213,58 @@ import Glibc
             #expect(!server.stdout.contains(o.text(.patientName)), "no PHI in the log")
         }
     }
+
+    /// C-MOVE to a DICOM peer configured with `tls`: the sub-association is TLS with our client certificate, to
+    /// DCMTK `storescp +tls … +cf CA` (which requires one); the instances arrive unchanged.
+    @Test func moveToAPeerOverTLS() async throws {
+        guard haveIsthmus(), Peers.need("openssl", Peers.available("openssl")),
+              Peers.need("DCMTK storescu", Peers.available(Peers.storescu)), Peers.need("DCMTK movescu", Peers.available(Self.movescu)),
+              Peers.need("DCMTK storescp", Peers.available(Peers.storescp)), Peers.need("DCMTK echoscu", Peers.available(Self.echoscu)),
+              Peers.need("pydicom corpus", Peers.pydicomTestFiles != nil) else { return }
+        let certs = try TestCertificates.make()
+        let files = Array(try Self.originals().prefix(2))
+        let data = try Peers.temporaryDirectory("archive-tls")
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let viewerDir = data + "/viewer"
+        try FileManager.default.createDirectory(atPath: viewerDir, withIntermediateDirectories: true)
+        let viewerPort = try Self.freePort()
+        let storescp = Process()
+        storescp.executableURL = URL(fileURLWithPath: Peers.storescp)
+        storescp.arguments = ["-aet", "SECURE", "+xa", "+tls", certs.serverKey, certs.serverCertificate, "+cf", certs.caCertificate,
+                              "-od", viewerDir, "\(viewerPort)"]
+        storescp.environment = ProcessInfo.processInfo.environment.merging(Peers.dcmtkEnvironment) { $1 }
+        storescp.standardOutput = FileHandle.nullDevice
+        storescp.standardError = FileHandle.nullDevice
+        try storescp.run()
+        defer { kill(storescp.processIdentifier, SIGKILL); storescp.waitUntilExit() }
+
+        let config = data + "/isthmus.yaml"
+        try """
+        listeners:
+          mllp: [ { name: in, port: 0 } ]
+          dicom: [ { name: scp, ae-title: ISTHMUS, port: 0 } ]
+        peers:
+          dicom:
+            - name: secure
+              ae-title: SECURE
+              host: 127.0.0.1
+              port: \(viewerPort)
+              tls: { ca: \(certs.caCertificate), certificate: \(certs.clientCertificate), key: \(certs.clientKey) }
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let server = try await ServeProcess.start(data: data + "/serve", ["--config", config])
+        defer { server.kill() }
+        let stored = try await Self.run(Peers.storescu, ["-aet", "MODALITY", "-aec", "ISTHMUS", "127.0.0.1", "\(server.dicomPort)"] + files.map(\.path))
+        #expect(stored.status == 0, "storescu: \(stored.stderr)")
+        for _ in 0..<100 {
+            if try await Self.run(Self.echoscu, ["-aec", "SECURE", "+tls", certs.clientKey, certs.clientCertificate, "+cf", certs.caCertificate,
+                                                 "127.0.0.1", "\(viewerPort)"]).status == 0 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let studies = Array(Set(files.map(\.study))).sorted()
+        let move = try await Self.run(Self.movescu, ["-aet", "VIEWER", "-aec", "ISTHMUS", "-aem", "SECURE", "-S", "-k", "QueryRetrieveLevel=STUDY",
+                                                     "-k", "StudyInstanceUID=" + studies.joined(separator: "\\"), "127.0.0.1", "\(server.dicomPort)"])
+        #expect(move.status == 0, "movescu: \(move.stderr)")
+        try Self.expectReceived(files, in: viewerDir)
+        #expect(server.terminate() == 0, "\(server.stdout)\(server.stderr)")
+    }
 }

@@ -205,7 +205,9 @@ import TestSupport
         }
     }
 
-    @Test func moveDestinationsComeFromDICOMPeers() throws {
+    @Test func theAETableComesFromDICOMPeers() throws {
+        guard Peers.need("openssl", Peers.available("openssl")) else { return }
+        let certs = try TestCertificates.make()
         let file = try Peers.temporaryDirectory("archive-config") + "/isthmus.yaml"
         try """
         listeners:
@@ -214,9 +216,13 @@ import TestSupport
           dicom:
             - { name: viewer, ae-title: VIEWER, host: 127.0.0.1, port: 11113 }
             - { name: pacs, ae-title: PACS, host: pacs.example, port: 104 }
+            - { name: secure, ae-title: SECURE, host: 127.0.0.1, port: 2762, tls: { ca: \(certs.caCertificate) } }
         """.write(toFile: file, atomically: true, encoding: .utf8)
         let config = try ConfigurationLoader.load(file: file)
-        #expect(config.moveDestinations == ["VIEWER": RetrieveDestination(host: "127.0.0.1", port: 11113),
-                                            "PACS": RetrieveDestination(host: "pacs.example", port: 104)])
+        let table = try config.remoteEntities()
+        #expect(table["VIEWER"] == RemoteApplicationEntity(host: "127.0.0.1", port: 11113))
+        #expect(table["PACS"] == RemoteApplicationEntity(host: "pacs.example", port: 104))
+        #expect(table["SECURE"]?.port == 2762 && table["SECURE"]?.tls != nil, "a TLS peer is a move destination over TLS")
+        #expect(table.count == 3)
     }
 }

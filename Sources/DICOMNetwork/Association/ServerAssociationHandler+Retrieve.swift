@@ -64,7 +64,7 @@ extension ServerAssociationHandler {
         }
         let callingAE = request?.callingAETitle ?? ""
         let moveDestination = isMove ? command.moveDestination ?? "" : nil
-        let address = moveDestination.flatMap { configuration.moveDestinations[$0] }
+        let address = moveDestination.flatMap { configuration.remoteEntities[$0] }
         if let moveDestination, address == nil {
             logger.notice("C-MOVE destination unknown", metadata: ["destination": "\(moveDestination)"])
             respondRetrieve(command, contextID: contextID, result: RetrieveResult(status: DIMSEStatus.moveDestinationUnknown), transferSyntax: ts)

@@ -30,13 +30,12 @@ public struct DICOMServerConfiguration: Sendable {
     public var query: (any QueryHandler)?
     /// Answer C-MOVE and C-GET (Patient Root and Study Root Q/R) with the instances this handler names.
     public var retrieve: (any RetrieveHandler)?
-    /// The AE table for C-MOVE: destination AE title → where it listens. Unknown titles get A801H.
-    public var moveDestinations: [String: RetrieveDestination] = [:]
     /// Accept MPPS N-CREATE/N-SET (PS3.4 Annex F); instances go to this handler.
     public var mpps: (any MPPSHandler)?
     /// Answer Storage Commitment Push Model N-ACTIONs (PS3.4 Annex J) with this handler.
     public var storageCommitment: (any StorageCommitmentHandler)?
-    /// AEs the SCP calls back (storage commitment results once the requesting association has ended).
+    /// The AE table: AE title → where it listens and whether over TLS. C-MOVE destinations (an unknown one gets
+    /// A801H) and storage commitment results once the requesting association has ended are sent there.
     public var remoteEntities: [String: RemoteApplicationEntity] = [:]
     /// Where data sets are streamed while they arrive (the same file system as the storage
     /// handler's target, so that moving a file is a rename).

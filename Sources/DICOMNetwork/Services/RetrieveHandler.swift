@@ -88,16 +88,6 @@ public protocol RetrieveHandler: Sendable {
     func instances(for request: RetrieveRequest) async throws -> [RetrieveInstance]
 }
 
-/// Where a C-MOVE destination AE listens (the SCP's AE table).
-public struct RetrieveDestination: Sendable, Equatable {
-    public var host: String
-    public var port: Int
-    public init(host: String, port: Int) {
-        self.host = host
-        self.port = port
-    }
-}
-
 /// Serves retrieves from the Part 10 files of a folder: their headers are read once (not
 /// recursive; unreadable files skipped) and matched by the unique keys of the requested level.
 public struct DirectoryRetrieveHandler: RetrieveHandler {

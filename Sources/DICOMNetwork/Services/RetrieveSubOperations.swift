@@ -14,7 +14,7 @@ struct RetrieveJob: Sendable {
     let handler: any RetrieveHandler
     let request: RetrieveRequest
     let moveDestination: String?
-    let address: RetrieveDestination?
+    let address: RemoteApplicationEntity?
     let ourAETitle: String
     let originator: MoveOriginator
     let timeouts: DICOMTimeouts
@@ -76,13 +76,13 @@ struct RetrieveJob: Sendable {
 
     /// C-MOVE: one sub-association to the destination, a C-STORE per instance; A702H when the
     /// sub-association cannot be opened.
-    private static func moveSubOperations(_ instances: [RetrieveInstance], to aeTitle: String, at address: RetrieveDestination,
+    private static func moveSubOperations(_ instances: [RetrieveInstance], to aeTitle: String, at address: RemoteApplicationEntity,
                                           callingAETitle: String, originator: MoveOriginator, timeouts: DICOMTimeouts, logger: Logger,
                                           progress: @Sendable (RetrieveResult) async -> Void) async -> RetrieveResult {
         var tally = SubOperationTally(total: instances.count)
         guard !instances.isEmpty else { return tally.final(cancelled: false) }
-        var params = AssociationParameters(host: address.host, port: address.port, callingAETitle: callingAETitle, calledAETitle: aeTitle,
-                                           presentationContexts: DICOMAssociation.storageContexts(for: instances.map { ($0.sopClassUID, TransferSyntax(uid: $0.transferSyntaxUID)) }))
+        var params = address.parameters(callingAETitle: callingAETitle, calledAETitle: aeTitle,
+                                        presentationContexts: DICOMAssociation.storageContexts(for: instances.map { ($0.sopClassUID, TransferSyntax(uid: $0.transferSyntaxUID)) }))
         params.timeouts = timeouts
         let sub: DICOMAssociation
         do {

@@ -16,8 +16,8 @@ enum StorageCommitmentReporter {
             logger.warning("storage commitment result not delivered: no address for the requesting AE", metadata: meta)
             return nil
         }
-        var params = AssociationParameters(host: entity.host, port: entity.port, callingAETitle: configuration.policy.aeTitle, calledAETitle: aeTitle,
-                                           presentationContexts: [DICOMAssociation.storageCommitmentContext()])
+        var params = entity.parameters(callingAETitle: configuration.policy.aeTitle, calledAETitle: aeTitle,
+                                       presentationContexts: [DICOMAssociation.storageCommitmentContext()])
         params.timeouts = configuration.timeouts
         params.implementation = configuration.implementation
         params.implementation.roleSelections = [UserInformation.RoleSelection(sopClassUID: StorageCommitment.sopClassUID, scuRole: false, scpRole: true)]

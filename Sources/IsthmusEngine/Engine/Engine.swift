@@ -111,7 +111,7 @@ public final class Engine: Service, Sendable {
                 dc.query = StoreQueryHandler(store: store, retrieveAETitle: l.aeTitle,
                                              worklist: config.workflow.orders ? WorklistQueryHandler(store: store) : nil)
                 dc.retrieve = StoreRetrieveHandler(store: store, contentDirectory: data.contentDirectory)
-                dc.moveDestinations = config.moveDestinations
+                dc.remoteEntities = try config.remoteEntities()
                 var scpLogger = logger
                 scpLogger[metadataKey: "listener"] = "\(l.name)"
                 let server = DICOMServer(configuration: dc, logger: scpLogger)
