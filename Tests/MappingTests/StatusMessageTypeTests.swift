@@ -106,7 +106,7 @@ import TestSupport
                 out.append(c.name)
                 if isinstance(c, Group): out += names(c)
             return out
-        m = parse_message(open(sys.argv[1], encoding="utf-8").read(), find_groups=True)
+        m = parse_message(open(sys.argv[1], encoding="utf-8", newline="").read(), find_groups=True)
         m.validate()
         print(" ".join(names(m)))
         """
