@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(
             name: "IsthmusEngineTests",
             dependencies: [
-                "IsthmusEngine", "IsthmusStore", "MLLP", "HL7", "DICOM", "DICOMNetwork", "TestSupport",
+                "IsthmusEngine", "IsthmusStore", "MLLP", "HL7", "DICOM", "DICOMNetwork", "Mapping", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

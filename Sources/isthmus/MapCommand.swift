@@ -127,13 +127,13 @@ struct MapCommand: ParsableCommand {
             abstract: "Print the HL7 procedure status message an MPPS instance would send."
         )
         @Argument(help: "DICOM files holding MPPS instances (N-CREATE data set, N-SET changes applied).") var files: [String]
-        @Option(help: "ORM^O01 (v2.3.1) or OMI^O23 (v2.5.1).") var type: String = StatusMessageType.orm.rawValue
+        @Option(help: "ORM^O01 (v2.3.1), OMI^O23 or OMG^O19 (v2.5.1), ORU^R01 (v2.5.1).") var type: String = StatusMessageType.orm.rawValue
         @Option(help: "MSH-5 of the message.") var receivingApplication = ""
         @Option(help: "MSH-6 of the message.") var receivingFacility = ""
         @Option(help: "MSH-10 of the message.") var controlID = "1"
 
         func run() throws {
-            guard let t = StatusMessageType(rawValue: type) else { throw ValidationError("--type must be ORM^O01 or OMI^O23") }
+            guard let t = StatusMessageType(rawValue: type) else { throw ValidationError("--type must be one of \(StatusMessageType.allCases.map(\.rawValue).joined(separator: ", "))") }
             let mapper = ProcedureStatusMapper(messageType: t, receivingApplication: receivingApplication, receivingFacility: receivingFacility)
             var failures = 0
             for path in files {

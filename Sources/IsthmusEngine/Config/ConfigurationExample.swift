@@ -115,6 +115,15 @@ workflow:                            # IHE Scheduled Workflow and PIR (docs/mapp
   sps-id-policy: requested-procedure-id   # no SPS ID: reject | requested-procedure-id | generate
   character-set: ISO_IR 192          # worklist and patient text; absent: from MSH-18
   truncate-overlong-values: false    # true: cut values too long for their VR instead of answering AE
+  mpps: true                         # MPPS N-CREATE/N-SET on the DICOM listeners: worklist status, status messages
+  status-message: ORM^O01            # MPPS status message type: ORM^O01 | OMI^O23 | OMG^O19 | ORU^R01
+  status-to:                         # where MPPS status messages go (queues workflow/NAME)
+    - mllp: ris
+      message: OMI^O23               # this destination's own type (absent: status-message)
+  study-stable:                      # a study with no new instance for `after`: one HL7 notification (ORC-5 CM)
+    after: 60s
+    message: ORU^R01                 # absent: status-message
+    to: [ { mllp: ris } ]            # same name as a status-to destination: the same queue
 
 """#
 }

@@ -115,7 +115,10 @@ final class ConfigurationReader {
             c.workflow.patients = w.bool("patients") ?? true
             c.workflow.mpps = w.bool("mpps") ?? true
             if let t = w.choice("status-message", StatusMessageType.self) { c.workflow.statusMessageType = t }
-            c.workflow.statusDestinations = w.list("status-to") { destination($0, channel: "workflow") }
+            var statusTypes: [String: StatusMessageType] = [:]
+            c.workflow.statusDestinations = w.list("status-to") { workflowDestination($0, types: &statusTypes) }
+            c.workflow.statusMessageTypes = statusTypes
+            if let m = w.mapping("study-stable") { c.workflow.studyStable = studyStable(m, defaultType: c.workflow.statusMessageType) }
             if w.has("listeners") { c.workflow.listeners = w.stringList("listeners") }
             c.workflow.stationAETitle = w.aeTitle("station-ae-title")
             c.workflow.modality = w.string("modality")
@@ -322,7 +325,7 @@ final class ConfigurationReader {
         }
     }
 
-    private func destination(_ m: MappingReader, channel: String) -> Destination? {
+    func destination(_ m: MappingReader, channel: String) -> Destination? {
         let kinds = ["mllp", "dicom", "folder", "http"].filter { m.has($0) }
         guard kinds.count == 1 else {
             m.report(nil, "a destination is exactly one of mllp (a peer), dicom (a peer), folder, http")
@@ -424,6 +427,7 @@ final class ConfigurationReader {
             case .folder, .http: break
             }
         }
+        checkStudyStable(c, top)
         for (i, ch) in c.channels.enumerated() {
             let node = channelNodes[safe: i]
             let path = "channels[\(i)]"

@@ -24,10 +24,9 @@ public struct DeliveryService: Sendable {
         for channel in configuration.channels {
             for destination in channel.destinations { queues.append((channel, destination)) }
         }
-        if configuration.workflow.mpps {
-            let workflow = MessageChannel(name: "workflow", source: "")
-            for destination in configuration.workflow.statusDestinations { queues.append((workflow, destination)) }
-        }
+        // (The study-stable destinations too; one queue per name.)
+        let workflow = MessageChannel(name: "workflow", source: "")
+        for destination in configuration.workflow.deliveryDestinations { queues.append((workflow, destination)) }
         for (channel, destination) in queues {
             let queue = ChannelRouter.queueName(channel: channel.name, destination: destination.name)
             let sender: any DestinationSender

@@ -143,6 +143,10 @@ public final class Engine: Service, Sendable {
             throw error
         }
         let deliveryTask = Task { await delivery.run() }
+        // Study-stable notifications (docs/engine.md): queued for the delivery workers like MPPS status messages.
+        let studyStableTask = config.workflow.studyStable.map { settings in
+            Task { [logger = self.logger] in await StudyStableService(store: store, settings: settings, logger: logger).run() }
+        }
         // Watched folders: HL7 files through the same intake as MLLP messages.
         let engineLogger = self.logger
         let folders = config.folderListeners.map { l -> FolderSource in
@@ -198,6 +202,8 @@ public final class Engine: Service, Sendable {
         // The file being read finishes; the others wait for the next start.
         folderTask.cancel()
         await folderTask.value
+        studyStableTask?.cancel()
+        await studyStableTask?.value
         // Deliveries in progress finish; what is still queued stays in the store for the next start.
         deliveryTask.cancel()
         await deliveryTask.value

@@ -1,7 +1,7 @@
 // IHE Scheduled Workflow RAD-6/RAD-7 (Modality Performed Procedure Step In Progress / Completed) on the
 // engine's DICOM listeners: MPPS instances are kept in the store, the worklist items they perform change
-// status (STARTED, COMPLETED, DISCONTINUED), and an HL7 procedure status message (ORM^O01 or OMI^O23,
-// ../shared/standards/hl7-dicom-mapping.md §4) is journaled for the workflow's status destinations —
+// status (STARTED, COMPLETED, DISCONTINUED), and an HL7 procedure status message (ORM^O01, OMI^O23, OMG^O19 or ORU^R01 per
+// destination, ../shared/standards/hl7-dicom-mapping.md §4) is journaled for the workflow's status destinations —
 // all before the N-CREATE / N-SET response.
 
 import DICOM
@@ -17,14 +17,12 @@ public struct StoreMPPSHandler: MPPSHandler {
     public let store: any WorkflowStore
     public let settings: WorkflowSettings
     public let logger: Logger
-    let mapper: ProcedureStatusMapper
     let counter = StatusCounter()
 
     public init(store: any WorkflowStore, settings: WorkflowSettings, logger: Logger) {
         self.store = store
         self.settings = settings
         self.logger = logger
-        mapper = ProcedureStatusMapper(messageType: settings.statusMessageType, sendingApplication: "ISTHMUS")
     }
 
     /// The queue name of a status destination.
@@ -77,14 +75,19 @@ public struct StoreMPPSHandler: MPPSHandler {
                     changed += try await store.updateWorklistStatus(target, where: .studyInstanceUID(study), at: Date())
                 }
             }
-            // The HL7 status message, journaled with a queue entry per status destination.
+            // The HL7 status message, journaled with a queue entry per status destination: one message per
+            // message type the destinations chose (`status-message`, or their own `message:`).
             if !settings.statusDestinations.isEmpty {
-                let controlID = "MPPS\(counter.next())-\(instance.sopInstanceUID.suffix(12))"
-                let message = try mapper.message(for: instance.attributes, controlID: controlID)
-                let deliveries = settings.statusDestinations.map { Delivery(destination: Self.queueName($0.name)) }
-                _ = try await store.receive(InboundMessage(message, channel: "workflow", metadata: ["source": "mpps", "sopInstanceUID": instance.sopInstanceUID],
-                                                           duplicateWindow: .zero), deliveries: deliveries)
-                logger.info("procedure status queued", metadata: meta.merging(["controlID": "\(controlID)", "worklistItems": "\(changed)"]) { a, _ in a })
+                let byType = Dictionary(grouping: settings.statusDestinations) { settings.statusMessageType(for: $0.name) }
+                for type in StatusMessageType.allCases {
+                    guard let destinations = byType[type] else { continue }
+                    let controlID = "MPPS\(counter.next())-\(instance.sopInstanceUID.suffix(12))"
+                    let message = try ProcedureStatusMapper(messageType: type, sendingApplication: "ISTHMUS").message(for: instance.attributes, controlID: controlID)
+                    let deliveries = destinations.map { Delivery(destination: Self.queueName($0.name)) }
+                    _ = try await store.receive(InboundMessage(message, channel: "workflow", metadata: ["source": "mpps", "sopInstanceUID": instance.sopInstanceUID],
+                                                               duplicateWindow: .zero), deliveries: deliveries)
+                    logger.info("procedure status queued", metadata: meta.merging(["controlID": "\(controlID)", "type": "\(type.rawValue)", "worklistItems": "\(changed)"]) { a, _ in a })
+                }
             } else {
                 logger.info("MPPS kept", metadata: meta.merging(["worklistItems": "\(changed)"]) { a, _ in a })
             }

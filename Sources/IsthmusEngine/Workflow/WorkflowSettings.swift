@@ -27,8 +27,12 @@ public struct WorkflowSettings: Sendable, Equatable {
     public var mpps = false
     /// Where procedure status messages made from MPPS go (queues `workflow/NAME`); none: not made.
     public var statusDestinations: [Destination] = []
-    /// ORM^O01 (v2.3.1) or OMI^O23 (v2.5.1).
+    /// ORM^O01 (v2.3.1), OMI^O23 or OMG^O19 (v2.5.1), ORU^R01 (v2.5.1): the default message type.
     public var statusMessageType: StatusMessageType = .orm
+    /// Message types chosen per status destination (by name), overriding `statusMessageType`.
+    public var statusMessageTypes: [String: StatusMessageType] = [:]
+    /// Study-stable notifications (nil: none).
+    public var studyStable: StudyStableSettings?
 
     public init() {}
 

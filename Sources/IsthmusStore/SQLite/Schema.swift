@@ -92,6 +92,7 @@ enum Schema {
                 """)
         }
         m.registerMigration("v2", migrate: v2)
+        m.registerMigration("v3", migrate: v3)
         return m
     }
 }
