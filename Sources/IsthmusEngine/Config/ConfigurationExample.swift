@@ -108,6 +108,7 @@ workflow:                            # IHE Scheduled Workflow and PIR (docs/mapp
   sps-id-policy: requested-procedure-id   # no SPS ID: reject | requested-procedure-id | generate
   character-set: ISO_IR 192          # worklist and patient text; absent: from MSH-18
   truncate-overlong-values: false    # true: cut values too long for their VR instead of answering AE
+  # mapping: site-mapping.yaml       # the site's changes to the order tables (docs/mapping.md), relative to this file
 
 """#
 }
