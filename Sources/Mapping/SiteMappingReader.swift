@@ -5,7 +5,7 @@
 import DICOM
 import HL7
 import YAMLReading
-import Yams
+import enum Yams.Node
 
 extension SiteMapping {
     /// Reads and validates a site mapping file; throws every problem found.
@@ -322,7 +322,7 @@ struct SiteMappingReader {
         for r in rules {
             let tables: [(String, OrderMappingTable, OrderMappingTable)]
             switch r.kind {
-            case .both: tables = [("ORM^O01", .orm, final.orm), ("OMI^O23", .omi, final.omi)]
+            case .both: tables = [("ORM^O01", OrderMappingTable.orm, final.orm), ("OMI^O23", OrderMappingTable.omi, final.omi)]
             case .orm: tables = [("ORM^O01", afterBoth.orm, final.orm)]
             case .omi: tables = [("OMI^O23", afterBoth.omi, final.omi)]
             }

@@ -60,8 +60,9 @@ import TestSupport
         let dir = try Peers.temporaryDirectory("site-config-bad")
         try "orm:\n  rules:\n    - { tag: AccessionNumber, path: OBR-3.1, scope: stepp }\n  policies:\n    study-uid-policy: reject\n"
             .write(toFile: dir + "/site.yaml", atomically: true, encoding: .utf8)
+        let config = try configuration(dir)
         do {
-            _ = try ConfigurationLoader.load(file: try configuration(dir))
+            _ = try ConfigurationLoader.load(file: config)
             Issue.record("a bad mapping file loads")
         } catch {
             #expect(error.issues.map(\.description) == ["\(dir)/site.yaml:3:53: orm.rules[0].scope: 'stepp' is not a scope: item (the worklist item) or step (its Scheduled Procedure Step item)"])
@@ -77,8 +78,9 @@ import TestSupport
             #expect(error.issues.map(\.description) == ["\(dir)/both.yaml:8:21: workflow.study-uid-policy: 'study-uid-policy' is also set in the site mapping site.yaml; set it in one place"])
         }
         // A missing file: at the configuration's key.
+        let missing = try configuration(dir, mapping: "missing.yaml")
         do {
-            _ = try ConfigurationLoader.load(file: try configuration(dir, mapping: "missing.yaml"))
+            _ = try ConfigurationLoader.load(file: missing)
             Issue.record("a missing mapping file loads")
         } catch {
             #expect(error.issues.map(\.description) == ["\(dir)/isthmus.yaml:7:12: workflow.mapping: site mapping \(dir)/missing.yaml: cannot read the file"])
@@ -92,7 +94,7 @@ import TestSupport
         try Self.site.write(toFile: dir + "/site.yaml", atomically: true, encoding: .utf8)
         let ok = try Peers.run(isthmusExecutable, ["config", "check", try configuration(dir)])
         #expect(ok.status == 0, "\(ok.stderr)")
-        #expect(ok.text.contains("site mapping \(dir)/site.yaml"), ok.text)
+        #expect(ok.text.contains("site mapping \(dir)/site.yaml"), "\(ok.text)")
     }
 
     @Test func serveMapsOrdersWithTheSiteMapping() async throws {

@@ -34,7 +34,7 @@ import TestSupport
         let out = root + "/wl"
         let r = try Peers.run(Self.isthmus, ["map", "order", root + "/o.hl7", "--mapping", root + "/site.yaml", "--out", out])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.text.contains("FIL200") && !r.text.contains("ACC0001"), r.text)
+        #expect(r.text.contains("FIL200") && !r.text.contains("ACC0001"), "\(r.text)")
         let files = try FileManager.default.contentsOfDirectory(atPath: out)
         #expect(files == ["FIL200-SPS0001.wl"])
         let item = try DICOMFile.read(contentsOf: out + "/" + (files.first ?? "")).dataSet
