@@ -311,3 +311,20 @@ import TestSupport
         #expect(try SiteMapping.load(file: dir + "/ok.yaml").both.removals == [Tag(0x0010, 0x2000)])
     }
 }
+
+/// The repository's example site mapping file maps the repository's example order.
+@Suite struct ExampleSiteMappingTests {
+    @Test func examplesMapTogether() throws {
+        let examples = Peers.repositoryRoot.appendingPathComponent("Examples").path
+        let site = try SiteMapping.load(file: examples + "/site-mapping.yaml")
+        let text = try String(contentsOfFile: examples + "/orm-o01.hl7", encoding: .utf8)
+        let item = try #require(try site.apply(to: OrderMapper()).map(try Message(text.replacingOccurrences(of: "\n", with: "\r"))).items.first)
+        #expect(item.string(Tag(0x0008, 0x0080)) == "HOSPITAL")                                      // MSH-4.1, ORC-21 empty
+        #expect(item.string(Tag(0x0008, 0x0050)) == "ACC0001")
+        #expect(item.string(Tag(0x0040, 0x1400)) == nil)                                              // no OBR-13
+        let step = try #require(item.items(Tag(0x0040, 0x0100))?.first?.dataSet)
+        #expect(step.string(Tag(0x0040, 0x0011)) == "RAD")                                            // PV1-3.1
+        #expect(step.string(Tag(0x0040, 0x0001)) == "CT01")                                           // the default (no ORC-18)
+        #expect(step.string(Tag(0x0008, 0x0060)) == "CT")
+    }
+}
