@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "IsthmusStore", targets: ["IsthmusStore"]),
         .library(name: "IsthmusEngine", targets: ["IsthmusEngine"]),
         .library(name: "Mapping", targets: ["Mapping"]),
+        .library(name: "YAMLReading", targets: ["YAMLReading"]),
         .executable(name: "isthmus", targets: ["isthmus"]),
     ],
     dependencies: [
@@ -52,13 +53,15 @@ let package = Package(
         ),
         // The durable store: message journal, outbound queues, DICOM archive index (SQLite via GRDB).
         .target(name: "IsthmusStore", dependencies: ["DICOM", "HL7", .product(name: "GRDB", package: "GRDB.swift")]),
-        // HL7 ⇄ DICOM mapping tables (IHE Scheduled Workflow, PIR): pure, no I/O.
-        .target(name: "Mapping", dependencies: ["DICOM", "HL7", .product(name: "Crypto", package: "swift-crypto")]),
+        // YAML read with line/column issues and typo hints: the configuration and the site mapping files.
+        .target(name: "YAMLReading", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // HL7 ⇄ DICOM mapping tables (IHE Scheduled Workflow, PIR) and the YAML site mapping files over them.
+        .target(name: "Mapping", dependencies: ["DICOM", "HL7", "YAMLReading", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Yams", package: "Yams")]),
         // The engine: configuration, `isthmus serve` (listeners under service-lifecycle), the durable intake paths.
         .target(
             name: "IsthmusEngine",
             dependencies: [
-                "DICOM", "HL7", "MLLP", "DICOMNetwork", "IsthmusStore", "Mapping",
+                "DICOM", "HL7", "MLLP", "DICOMNetwork", "IsthmusStore", "Mapping", "YAMLReading",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -97,6 +100,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "MappingTests", dependencies: ["Mapping", "DICOM", "HL7", "TestSupport"]),
+        .testTarget(name: "YAMLReadingTests", dependencies: ["YAMLReading", .product(name: "Yams", package: "Yams")]),
         .testTarget(
             name: "DICOMNetworkTests",
             dependencies: [

@@ -24,7 +24,7 @@ struct ConfigCheckCommand: ParsableCommand {
     func run() throws {
         do {
             let c = try ConfigurationLoader.load(file: file)
-            print("\(file): ok (\(c.mllpListeners.count) MLLP and \(c.dicomListeners.count) DICOM listeners, \(c.mllpPeers.count + c.dicomPeers.count) peers, \(c.channels.count) channels)")
+            print("\(file): ok (\(c.mllpListeners.count) MLLP and \(c.dicomListeners.count) DICOM listeners, \(c.mllpPeers.count + c.dicomPeers.count) peers, \(c.channels.count) channels\(c.workflow.mappingFile.map { ", site mapping \($0)" } ?? ""))")
         } catch {
             for issue in error.issues { printError(issue.description) }
             printError("\(file): \(error.issues.count) problem\(error.issues.count == 1 ? "" : "s")")

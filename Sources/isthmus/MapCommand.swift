@@ -14,12 +14,14 @@ struct MapCommand: ParsableCommand {
         subcommands: [Order.self, MPPS.self, Patient.self]
     )
 
-    /// Options that change the order mapping table.
+    /// Options that change the order mapping table (applied over the site mapping file, when there is one).
     struct TableOptions: ParsableArguments {
-        @Option(help: "Missing Study Instance UID: reject, derive (from the accession number) or generate.")
-        var studyUIDPolicy: String = StudyUIDPolicy.deriveFromAccession.rawValue
-        @Option(help: "Missing SPS ID: reject, requested-procedure-id or generate.")
-        var spsIDPolicy: String = SPSIDPolicy.fromRequestedProcedureID.rawValue
+        @Option(help: "A site mapping file (YAML, docs/mapping.md) applied over the IHE tables.")
+        var mapping: String?
+        @Option(help: "Missing Study Instance UID: reject, derive (from the accession number; the default) or generate.")
+        var studyUIDPolicy: String?
+        @Option(help: "Missing SPS ID: reject, requested-procedure-id (the default) or generate.")
+        var spsIDPolicy: String?
         @Option(help: "Scheduled Station AE Title when the order names none.")
         var stationAET: String?
         @Option(help: "Modality when the order names none.")
@@ -29,15 +31,36 @@ struct MapCommand: ParsableCommand {
         @Flag(help: "Truncate overlong values instead of rejecting the order.")
         var truncate = false
 
+        /// The mapper: the IHE tables, the site mapping file's changes, then these options.
+        func mapper() throws -> OrderMapper {
+            var mapper = OrderMapper()
+            if let mapping {
+                do {
+                    mapper = try SiteMapping.load(file: mapping).apply(to: mapper)
+                } catch {
+                    for issue in error.issues { printError(issue.description) }
+                    printError("\(mapping): \(error.issues.count) problem\(error.issues.count == 1 ? "" : "s")")
+                    throw ExitCode(1)
+                }
+            }
+            try apply(to: &mapper.orm)
+            try apply(to: &mapper.omi)
+            return mapper
+        }
+
         func apply(to t: inout OrderMappingTable) throws {
-            guard let s = StudyUIDPolicy(rawValue: studyUIDPolicy) else { throw ValidationError("unknown --study-uid-policy \(studyUIDPolicy)") }
-            guard let p = SPSIDPolicy(rawValue: spsIDPolicy) else { throw ValidationError("unknown --sps-id-policy \(spsIDPolicy)") }
-            t.studyUIDPolicy = s
-            t.spsIDPolicy = p
+            if let studyUIDPolicy {
+                guard let s = StudyUIDPolicy(rawValue: studyUIDPolicy) else { throw ValidationError("unknown --study-uid-policy \(studyUIDPolicy)") }
+                t.studyUIDPolicy = s
+            }
+            if let spsIDPolicy {
+                guard let p = SPSIDPolicy(rawValue: spsIDPolicy) else { throw ValidationError("unknown --sps-id-policy \(spsIDPolicy)") }
+                t.spsIDPolicy = p
+            }
             if let stationAET { t.defaultStationAETitle = stationAET }
             if let modality { t.defaultModality = modality }
             if let charset { t.characterSet = charset }
-            t.truncateOverlongValues = truncate
+            if truncate { t.truncateOverlongValues = true }
         }
     }
 
@@ -98,10 +121,7 @@ struct MapCommand: ParsableCommand {
         @OptionGroup var table: TableOptions
 
         func run() throws {
-            var orm = OrderMappingTable.orm, omi = OrderMappingTable.omi
-            try table.apply(to: &orm)
-            try table.apply(to: &omi)
-            let mapper = OrderMapper(orm: orm, omi: omi)
+            let mapper = try table.mapper()
             var failures = 0
             for (file, n, m) in MapCommand.messages(files, failures: &failures) {
                 do {

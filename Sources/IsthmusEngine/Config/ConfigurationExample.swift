@@ -124,6 +124,7 @@ workflow:                            # IHE Scheduled Workflow and PIR (docs/mapp
     after: 60s
     message: ORU^R01                 # absent: status-message
     to: [ { mllp: ris } ]            # same name as a status-to destination: the same queue
+  # mapping: site-mapping.yaml       # the site's changes to the order tables (docs/mapping.md), relative to this file
 
 """#
 }

@@ -6,6 +6,7 @@ import Foundation
 import HL7
 import IsthmusStore
 import Mapping
+import YAMLReading
 import Yams
 
 /// Reads and validates a configuration file.
@@ -17,32 +18,13 @@ import Yams
 public enum ConfigurationLoader {
     /// Reads `file`; throws every problem found.
     public static func load(file: String) throws(ConfigurationError) -> Configuration {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw ConfigurationError(issues: [ConfigurationIssue(file: file, line: 0, column: 0, keyPath: "",
-                                                                 message: "cannot read the file")])
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ConfigurationError(issues: [ConfigurationIssue(file: file, line: 0, column: 0, keyPath: "",
-                                                                 message: "the file is not UTF-8 text")])
-        }
-        return try parse(text, file: file)
+        try parse(try YAMLDocumentReader.text(ofFile: file), file: file)
     }
 
     /// Parses configuration text; `file` names it in the issues.
     public static func parse(_ text: String, file: String) throws(ConfigurationError) -> Configuration {
         let reader = ConfigurationReader(file: file)
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            throw ConfigurationError(issues: [reader.issue(for: error)])
-        } catch {
-            throw ConfigurationError(issues: [ConfigurationIssue(file: file, line: 0, column: 0, keyPath: "", message: "\(error)")])
-        }
-        guard let root else {
-            throw ConfigurationError(issues: [ConfigurationIssue(file: file, line: 1, column: 1, keyPath: "",
-                                                                 message: "the file is empty (expected a mapping)")])
-        }
+        let root = try reader.compose(text)
         let configuration = reader.configuration(root)
         if !reader.issues.isEmpty { throw ConfigurationError(issues: reader.issues) }
         return configuration
@@ -50,31 +32,7 @@ public enum ConfigurationLoader {
 }
 
 /// The reader: walks the document, builds the configuration, records issues.
-final class ConfigurationReader {
-    let file: String
-    private(set) var issues: [ConfigurationIssue] = []
-
-    init(file: String) { self.file = file }
-
-    func report(_ node: Node?, _ path: String, _ message: String) {
-        let mark = node?.mark
-        issues.append(ConfigurationIssue(file: file, line: mark?.line ?? 0, column: mark?.column ?? 0, keyPath: path, message: message))
-    }
-
-    func issue(for error: YamlError) -> ConfigurationIssue {
-        switch error {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
-            let text = context.map { "\(problem) (\($0.text))" } ?? problem
-            return ConfigurationIssue(file: file, line: mark.line, column: mark.column, keyPath: "", message: "YAML: \(text)")
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            return ConfigurationIssue(file: file, line: context.mark.line, column: context.mark.column, keyPath: "",
-                                      message: "duplicate keys: \(duplicates.joined(separator: ", "))")
-        default:
-            return ConfigurationIssue(file: file, line: 0, column: 0, keyPath: "", message: "YAML: \(error)")
-        }
-    }
-
+final class ConfigurationReader: YAMLDocumentReader {
     // MARK: - The document
 
     func configuration(_ root: Node) -> Configuration {
@@ -126,6 +84,7 @@ final class ConfigurationReader {
             if let p = w.choice("sps-id-policy", SPSIDPolicy.self) { c.workflow.spsIDPolicy = p }
             c.workflow.characterSet = w.string("character-set")
             if let b = w.bool("truncate-overlong-values") { c.workflow.truncateOverlongValues = b }
+            siteMapping(w, &c.workflow)
             w.finish()
         }
         top.finish()
@@ -473,14 +432,6 @@ final class ConfigurationReader {
             default: return dicomSource ? nil : "a DICOM condition (tag, calling-ae, sop-class) in a channel whose source is an MLLP listener"
             }
         }
-    }
-
-    static let aeTitleProblem = "an AE title is 1 to 16 characters of printable ASCII other than backslash, not all spaces"
-
-    /// PS3.5 §6.2 AE VR: up to 16 characters of the default repertoire, no backslash or control characters.
-    static func isValidAETitle(_ s: String) -> Bool {
-        let t = s.trimmingCharacters(in: .whitespaces)
-        return !t.isEmpty && s.utf8.count <= 16 && s.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value < 0x7F && $0 != "\\" }
     }
 }
 

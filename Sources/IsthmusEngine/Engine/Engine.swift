@@ -61,6 +61,7 @@ public final class Engine: Service, Sendable {
             throw EngineError(description: "cannot open the store \(data.storePath): \(error)")
         }
         logger.info("store open", metadata: ["path": "\(data.storePath)"])
+        if let file = config.workflow.mappingFile { logger.info("site mapping", metadata: ["file": "\(file)"]) }
         let router = ChannelRouter(channels: config.channels)
 
         var mllp: [(MLLPListener, MLLPServer)] = []

@@ -33,6 +33,11 @@ public struct WorkflowSettings: Sendable, Equatable {
     public var statusMessageTypes: [String: StatusMessageType] = [:]
     /// Study-stable notifications (nil: none).
     public var studyStable: StudyStableSettings?
+    /// The site mapping file's changes to the IHE order tables (`workflow.mapping`, docs/mapping.md), applied
+    /// after the settings above (the configuration reader refuses a setting made in both places).
+    public var siteMapping: SiteMapping?
+    /// Where `siteMapping` was read from.
+    public var mappingFile: String?
 
     public init() {}
 
@@ -53,9 +58,10 @@ public struct WorkflowSettings: Sendable, Equatable {
             t.truncateOverlongValues = truncateOverlongValues
             return t
         }
-        return OrderMapper(orm: apply(.orm), omi: apply(.omi))
+        let mapper = OrderMapper(orm: apply(.orm), omi: apply(.omi))
+        return siteMapping?.apply(to: mapper) ?? mapper
     }
 
     /// The patient mapper these settings describe.
-    public var patientMapper: PatientMapper { PatientMapper(characterSet: characterSet) }
+    public var patientMapper: PatientMapper { PatientMapper(characterSet: characterSet ?? siteMapping?.both.characterSet) }
 }

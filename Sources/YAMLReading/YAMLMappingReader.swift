@@ -4,18 +4,20 @@
 import Foundation
 import Yams
 
-/// Reads one mapping of the configuration; every accessor marks its key as known.
-final class MappingReader {
-    let node: Node
-    let mapping: Node.Mapping
+/// Reads one mapping of a YAML document (the configuration, a site mapping file); every accessor marks its
+/// key as known, and ``finish()`` reports the keys nobody asked for.
+public final class YAMLMappingReader {
+    public let node: Node
+    public let mapping: Node.Mapping
     /// The key path of this mapping, e.g. `listeners.mllp[0]`.
-    let path: String
-    private let reader: ConfigurationReader
+    public let path: String
+    /// The document reader that collects the issues.
+    public let reader: YAMLDocumentReader
     private var used: Set<String> = []
     private var allUsed = false
 
     /// nil (and an issue) when `node` is not a mapping.
-    init?(_ node: Node, _ path: String, _ reader: ConfigurationReader) {
+    public init?(_ node: Node, _ path: String, _ reader: YAMLDocumentReader) {
         guard let mapping = node.mapping else {
             reader.report(node, path, "expected a mapping (key: value lines), found \(Self.describe(node))")
             return nil
@@ -26,22 +28,22 @@ final class MappingReader {
         self.reader = reader
     }
 
-    func child(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
+    public func child(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
 
     /// Whether `key` is present (marks it known).
-    func has(_ key: String) -> Bool {
+    public func has(_ key: String) -> Bool {
         used.insert(key)
         return mapping.contains { $0.key.string == key }
     }
 
     /// The value of `key` (marks it known).
-    func node(_ key: String) -> Node? {
+    public func node(_ key: String) -> Node? {
         used.insert(key)
         return mapping.first { $0.key.string == key }?.value
     }
 
     /// Reports a problem with the value of `key` (or with this mapping when `key` is nil).
-    func report(_ key: String?, _ message: String) {
+    public func report(_ key: String?, _ message: String) {
         if let key {
             reader.report(node(key) ?? node, child(key), message)
         } else {
@@ -49,30 +51,30 @@ final class MappingReader {
         }
     }
 
-    func markAllUsed() { allUsed = true }
+    public func markAllUsed() { allUsed = true }
 
-    static func isNull(_ node: Node) -> Bool {
+    public static func isNull(_ node: Node) -> Bool {
         guard case .scalar(let s) = node, s.style == .plain else { return false }
         return ["", "~", "null", "Null", "NULL"].contains(s.string)
     }
 
-    func missing(_ key: String) {
+    public func missing(_ key: String) {
         reader.report(node, child(key), "missing required key '\(key)'")
     }
 
     // MARK: Values
 
-    func mapping(_ key: String) -> MappingReader? {
+    public func mapping(_ key: String) -> YAMLMappingReader? {
         guard let n = node(key) else { return nil }
-        return MappingReader(n, child(key), reader)
+        return YAMLMappingReader(n, child(key), reader)
     }
 
     /// A sequence of mappings, each read by `element` (nil elements are dropped; their issues are recorded).
-    func list<T>(_ key: String, _ element: (MappingReader) -> T?) -> [T] {
-        list(key) { node, p in MappingReader(node, p, self.reader).flatMap(element) }
+    public func list<T>(_ key: String, _ element: (YAMLMappingReader) -> T?) -> [T] {
+        list(key) { node, p in YAMLMappingReader(node, p, self.reader).flatMap(element) }
     }
 
-    func list<T>(_ key: String, elements: (Node, String) -> T?) -> [T] {
+    public func list<T>(_ key: String, elements: (Node, String) -> T?) -> [T] {
         guard let n = node(key) else { return [] }
         if Self.isNull(n) { return [] }
         guard let seq = n.sequence else {
@@ -83,13 +85,13 @@ final class MappingReader {
     }
 
     /// The nodes of the sequence at a chain of keys (for locating cross-reference problems).
-    func nodes(at keys: [String]) -> [Node] {
+    public func nodes(at keys: [String]) -> [Node] {
         var n: Node? = node
         for k in keys { n = n?[k] }
         return n?.sequence.map(Array.init) ?? []
     }
 
-    func string(_ key: String, required: Bool = false, allowEmpty: Bool = false) -> String? {
+    public func string(_ key: String, required: Bool = false, allowEmpty: Bool = false) -> String? {
         guard let n = node(key) else {
             if required { missing(key) }
             return nil
@@ -106,7 +108,7 @@ final class MappingReader {
     }
 
     /// `name:` of a list element: required, letters, digits, `-`, `_`, `.`.
-    func name() -> String? {
+    public func name() -> String? {
         guard let n = string("name", required: true) else { return nil }
         if !n.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }) {
             report("name", "'\(n)' is not a valid name (letters, digits, '-', '_', '.')")
@@ -115,7 +117,7 @@ final class MappingReader {
         return n
     }
 
-    func int(_ key: String, required: Bool = false) -> Int? {
+    public func int(_ key: String, required: Bool = false) -> Int? {
         guard let n = node(key) else {
             if required { missing(key) }
             return nil
@@ -127,7 +129,7 @@ final class MappingReader {
         return v
     }
 
-    func bool(_ key: String) -> Bool? {
+    public func bool(_ key: String) -> Bool? {
         guard let n = node(key) else { return nil }
         guard case .scalar(let s) = n, s.style == .plain, let v = Bool(s.string.lowercased()) else {
             reader.report(n, child(key), "expected true or false, found \(Self.describe(n))")
@@ -137,7 +139,7 @@ final class MappingReader {
     }
 
     /// A TCP port: 1–65535, or 0 (any free port) where `allowZero`.
-    func port(_ key: String, required: Bool = false, allowZero: Bool = true) -> Int? {
+    public func port(_ key: String, required: Bool = false, allowZero: Bool = true) -> Int? {
         guard let v = int(key, required: required) else { return nil }
         guard (allowZero ? 0 : 1) ... 65535 ~= v else {
             report(key, "port \(v) is out of range (\(allowZero ? 0 : 1)–65535\(allowZero ? "; 0 picks a free port" : ""))")
@@ -146,16 +148,16 @@ final class MappingReader {
         return v
     }
 
-    func aeTitle(_ key: String, required: Bool = false) -> String? {
+    public func aeTitle(_ key: String, required: Bool = false) -> String? {
         guard let v = string(key, required: required) else { return nil }
-        guard ConfigurationReader.isValidAETitle(v) else {
-            report(key, "'\(v)': " + ConfigurationReader.aeTitleProblem)
+        guard YAMLDocumentReader.isValidAETitle(v) else {
+            report(key, "'\(v)': " + YAMLDocumentReader.aeTitleProblem)
             return nil
         }
         return v
     }
 
-    func choice<T: RawRepresentable & CaseIterable>(_ key: String, _ type: T.Type) -> T? where T.RawValue == String {
+    public func choice<T: RawRepresentable & CaseIterable>(_ key: String, _ type: T.Type) -> T? where T.RawValue == String {
         guard let v = string(key) else { return nil }
         guard let c = T(rawValue: v) else {
             report(key, "'\(v)' is not one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -165,7 +167,7 @@ final class MappingReader {
     }
 
     /// A list of text values; `check` validates each.
-    func stringList(_ key: String, check: ((String, Node, String) -> Void)? = nil) -> [String] {
+    public func stringList(_ key: String, check: ((String, Node, String) -> Void)? = nil) -> [String] {
         guard let n = node(key) else { return [] }
         guard let seq = n.sequence else {
             reader.report(n, child(key), "expected a list of text values, found \(Self.describe(n))")
@@ -184,7 +186,7 @@ final class MappingReader {
     }
 
     /// A mapping of text to text (value tables).
-    func stringTable(_ key: String, required: Bool) -> [String: String]? {
+    public func stringTable(_ key: String, required: Bool) -> [String: String]? {
         guard let n = node(key) else {
             if required { missing(key) }
             return nil
@@ -205,7 +207,7 @@ final class MappingReader {
     }
 
     /// A duration: a whole number of seconds, or a number with a unit: `500ms`, `30s`, `5m`, `24h`, `30d`.
-    func duration(_ key: String, allowZero: Bool = false) -> Duration? {
+    public func duration(_ key: String, allowZero: Bool = false) -> Duration? {
         guard let n = node(key) else { return nil }
         guard case .scalar(let s) = n, let d = Self.parseDuration(s.string), allowZero || d > .zero else {
             reader.report(n, child(key), "expected a duration (seconds, or a number with ms, s, m, h or d\(allowZero ? "" : ", more than 0")), found \(Self.describe(n))")
@@ -214,7 +216,7 @@ final class MappingReader {
         return d
     }
 
-    static func parseDuration(_ text: String) -> Duration? {
+    public static func parseDuration(_ text: String) -> Duration? {
         let t = text.trimmingCharacters(in: .whitespaces)
         let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
         for (suffix, ms) in units where t.hasSuffix(suffix) {
@@ -228,7 +230,7 @@ final class MappingReader {
     }
 
     /// A size: bytes, or a number with KB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024).
-    func size(_ key: String) -> Int64? {
+    public func size(_ key: String) -> Int64? {
         guard let n = node(key) else { return nil }
         guard case .scalar(let s) = n, let v = Self.parseSize(s.string), v > 0 else {
             reader.report(n, child(key), "expected a size (bytes, or a number with KB, MB, GB, TB, KiB, MiB, GiB, TiB), found \(Self.describe(n))")
@@ -237,7 +239,7 @@ final class MappingReader {
         return v
     }
 
-    static func parseSize(_ text: String) -> Int64? {
+    public static func parseSize(_ text: String) -> Int64? {
         let t = text.trimmingCharacters(in: .whitespaces)
         let units: [(String, Int64)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("TiB", 1 << 40),
                                         ("KB", 1_000), ("MB", 1_000_000), ("GB", 1_000_000_000), ("TB", 1_000_000_000_000), ("B", 1)]
@@ -252,7 +254,7 @@ final class MappingReader {
     // MARK: Unknown keys
 
     /// Reports every key of this mapping that no accessor asked for.
-    func finish() {
+    public func finish() {
         guard !allUsed else { return }
         for (k, _) in mapping {
             guard let key = k.string, case .scalar = k else {
@@ -267,12 +269,12 @@ final class MappingReader {
         }
     }
 
-    static func closest(_ word: String, in candidates: Set<String>) -> String? {
+    public static func closest(_ word: String, in candidates: Set<String>) -> String? {
         candidates.map { ($0, distance(word, $0)) }.filter { $0.1 <= max(2, word.count / 3) }.min { $0.1 < $1.1 }?.0
     }
 
     /// Levenshtein distance.
-    static func distance(_ a: String, _ b: String) -> Int {
+    public static func distance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)
         var row = Array(0 ... b.count)
         for i in 1 ... max(a.count, 1) where !a.isEmpty {
@@ -287,7 +289,7 @@ final class MappingReader {
         return a.isEmpty ? b.count : row[b.count]
     }
 
-    static func describe(_ node: Node) -> String {
+    public static func describe(_ node: Node) -> String {
         switch node {
         case .scalar(let s): return isNull(node) && s.style == .plain ? "nothing" : "'\(s.string)'"
         case .mapping: return "a mapping"

@@ -1,4 +1,4 @@
-// A problem found in a configuration file, located by file, line, column and key path.
+// A problem found in a configuration or site mapping file, located by file, line, column and key path.
 
 /// One problem in a configuration file: `FILE:LINE:COLUMN: KEY.PATH: MESSAGE`.
 public struct ConfigurationIssue: Sendable, Equatable, CustomStringConvertible {
