@@ -15,6 +15,9 @@ public struct DeliveryWorker: Sendable {
     public let logger: Logger
     /// How often an idle queue is looked at again (new entries arrive from other tasks).
     public var idlePoll: Duration = .milliseconds(50)
+    /// How many due entries one claim takes from the head of the queue. They are still sent one at a time and
+    /// in order; the claim only saves a store read per entry. A failure releases the rest of the claim.
+    public var batchSize = 32
 
     public init(queue: String, store: any Store, sender: any DestinationSender, policy: RetryPolicy = RetryPolicy(), logger: Logger) {
         self.queue = queue
@@ -49,9 +52,25 @@ public struct DeliveryWorker: Sendable {
     }
 
     /// Claims and delivers the head entry if it is due; false when there was none.
+    /// Claims up to `batchSize` due entries from the head of the queue and delivers them in order; stops at the
+    /// first failure (retried or dead-lettered by the policy, the rest of the claim back to pending). False when
+    /// nothing was due.
     @discardableResult
     public func deliverNext(now: Date = Date()) async throws -> Bool {
-        guard let entry = try await store.claimNext(destination: queue, now: now) else { return false }
+        let entries = try await store.claim(destination: queue, limit: batchSize, now: now)
+        guard !entries.isEmpty else { return false }
+        for (index, entry) in entries.enumerated() {
+            if index > 0 && Task.isCancelled {
+                await store.unclaim(destination: queue)
+                break
+            }
+            guard try await deliver(entry) else { break }
+        }
+        return true
+    }
+
+    /// Sends one claimed entry and records the outcome; false when it failed (the claim is released).
+    private func deliver(_ entry: ClaimedEntry) async throws -> Bool {
         let outcome = await sender.deliver(entry)
         let meta: Logger.Metadata = ["entry": "\(entry.id)", "message": "\(entry.messageID)"]
         switch outcome {
@@ -59,6 +78,7 @@ public struct DeliveryWorker: Sendable {
             // Not waiting for the commit: a crash before it only means this entry is sent again (at least once).
             store.markSentWithoutWaiting(entry.id, at: Date(), response: response)
             logger.debug("delivered", metadata: meta.merging(["response": "\(response)"]) { a, _ in a })
+            return true
         case .failed(let failure, let reason):
             let attempts = entry.attempts + 1
             switch policy.decision(afterAttempts: attempts, failure: failure) {
@@ -71,7 +91,7 @@ public struct DeliveryWorker: Sendable {
                 try await store.deadLetter(entry.id, reason: reason)
                 logger.warning("dead-lettered", metadata: meta.merging(["attempts": "\(attempts)", "reason": "\(reason)"]) { a, _ in a })
             }
+            return false
         }
-        return true
     }
 }
