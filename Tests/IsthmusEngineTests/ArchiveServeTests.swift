@@ -40,6 +40,18 @@ import Glibc
     }
 
     /// A free TCP port on loopback (bound, read, closed).
+    /// DCMTK storescp with these arguments, output discarded (stop it with SIGKILL: it ignores SIGTERM).
+    static func startStorescp(_ arguments: [String]) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Peers.storescp)
+        p.arguments = arguments
+        p.environment = ProcessInfo.processInfo.environment.merging(Peers.dcmtkEnvironment) { $1 }
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
     static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
@@ -112,13 +124,7 @@ import Glibc
         let viewerDir = data + "/viewer"
         try FileManager.default.createDirectory(atPath: viewerDir, withIntermediateDirectories: true)
         let viewerPort = try Self.freePort()
-        let storescp = Process()
-        storescp.executableURL = URL(fileURLWithPath: Peers.storescp)
-        storescp.arguments = ["-aet", "VIEWER", "+xa", "-od", viewerDir, "\(viewerPort)"]
-        storescp.environment = ProcessInfo.processInfo.environment.merging(Peers.dcmtkEnvironment) { $1 }
-        storescp.standardOutput = FileHandle.nullDevice
-        storescp.standardError = FileHandle.nullDevice
-        try storescp.run()
+        let storescp = try Self.startStorescp(["-aet", "VIEWER", "+xa", "-od", viewerDir, "\(viewerPort)"])
         // storescp ignores SIGTERM.
         defer { kill(storescp.processIdentifier, SIGKILL); storescp.waitUntilExit() }
 
@@ -228,14 +234,8 @@ import Glibc
         let viewerDir = data + "/viewer"
         try FileManager.default.createDirectory(atPath: viewerDir, withIntermediateDirectories: true)
         let viewerPort = try Self.freePort()
-        let storescp = Process()
-        storescp.executableURL = URL(fileURLWithPath: Peers.storescp)
-        storescp.arguments = ["-aet", "SECURE", "+xa", "+tls", certs.serverKey, certs.serverCertificate, "+cf", certs.caCertificate,
-                              "-od", viewerDir, "\(viewerPort)"]
-        storescp.environment = ProcessInfo.processInfo.environment.merging(Peers.dcmtkEnvironment) { $1 }
-        storescp.standardOutput = FileHandle.nullDevice
-        storescp.standardError = FileHandle.nullDevice
-        try storescp.run()
+        let storescp = try Self.startStorescp(["-aet", "SECURE", "+xa", "+tls", certs.serverKey, certs.serverCertificate, "+cf", certs.caCertificate,
+                                               "-od", viewerDir, "\(viewerPort)"])
         defer { kill(storescp.processIdentifier, SIGKILL); storescp.waitUntilExit() }
 
         let config = data + "/isthmus.yaml"
