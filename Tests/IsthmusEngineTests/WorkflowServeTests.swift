@@ -109,7 +109,8 @@ func UIDsValid(_ uid: String?) -> Bool {
         }
         let find = { () throws -> String in
             let r = try Peers.run(isthmusExecutable, ["dicom", "find", "ISTHMUS@127.0.0.1:\(server.dicomPort)", "--worklist",
-                                                       "-k", "PatientName", "-k", "AccessionNumber", "-k", "ScheduledProcedureStepSequence.Modality=CT"])
+                                                       "-k", "PatientName", "-k", "AccessionNumber", "-k", "ScheduledProcedureStepSequence.Modality=CT",
+                                                       "-k", "ScheduledProcedureStepSequence.ScheduledStationAETitle=CT01"])
             #expect(r.status == 0, "\(r.stderr)")
             return r.text
         }

@@ -324,7 +324,7 @@ import TestSupport
         #expect(item.string(Tag(0x0040, 0x1400)) == nil)                                              // no OBR-13
         let step = try #require(item.items(Tag(0x0040, 0x0100))?.first?.dataSet)
         #expect(step.string(Tag(0x0040, 0x0011)) == "RAD")                                            // PV1-3.1
-        #expect(step.string(Tag(0x0040, 0x0001)) == "CT01")                                           // the default (no ORC-18)
+        #expect(step.string(Tag(0x0040, 0x0001)) == "CT01")                                           // ORC-18
         #expect(step.string(Tag(0x0008, 0x0060)) == "CT")
     }
 }
