@@ -62,23 +62,30 @@ done
 END=$(date +%s.%N)
 RECEIVED=$(wc -l <"$WORK/received.txt")
 UNIQUE=$(cut -f1 "$WORK/received.txt" | sort -u | wc -l)
+# CPU time `serve` used (user + system, clock ticks), for CPU per message: steadier than rates on a shared machine.
+TICKS=$(awk '{print $14 + $15}' "/proc/$SERVE/stat" 2>/dev/null || echo 0)
+SYSTICKS=$(awk '{print $15}' "/proc/$SERVE/stat" 2>/dev/null || echo 0)
+CSW=$(awk '/ctxt_switches/ {n += $2} END {print n + 0}' /proc/$SERVE/task/*/status 2>/dev/null || echo 0)
+HZ=$(getconf CLK_TCK)
 kill -TERM "$SERVE"; wait "$SERVE" || true; SERVE=""
 JOURNALED=$("$BIN" messages list --limit 0 --data "$WORK/data" | wc -l)
 SENT=$("$BIN" messages list --limit 0 --status sent --data "$WORK/data" | wc -l)
 WRITES=$(grep -o 'writes=[0-9]*' "$WORK/serve.log" | tail -1 | cut -d= -f2)
 COMMITS=$(grep -o 'commits=[0-9]*' "$WORK/serve.log" | tail -1 | cut -d= -f2)
 
-python3 - "$WORK/in.json" "$START" "$IN_END" "$END" "$TOTAL" "$RECEIVED" "$UNIQUE" "$JOURNALED" "$SENT" "${WRITES:-0}" "${COMMITS:-0}" <<'PY'
+python3 - "$WORK/in.json" "$START" "$IN_END" "$END" "$TOTAL" "$RECEIVED" "$UNIQUE" "$JOURNALED" "$SENT" "${WRITES:-0}" "${COMMITS:-0}" "$TICKS" "$HZ" "$SYSTICKS" "$CSW" <<'PY'
 import json, sys
 r = json.loads(open(sys.argv[1]).read().splitlines()[-1])
 start, in_end, end = map(float, sys.argv[2:5])
-total, received, unique, journaled, sent, writes, commits = map(int, sys.argv[5:12])
+total, received, unique, journaled, sent, writes, commits, ticks, hz, systicks, csw = map(int, sys.argv[5:16])
 print(f"in  (AA after durable commit): {r['connections']} connections, {r['messages']} messages, "
       f"{r['messagesPerSecond']} msg/s, ACK p50 {r['p50ms']} ms, p99 {r['p99ms']} ms")
 print(f"out (destination received all {total}): {end - start:.2f} s after the first send, "
       f"{end - in_end:.2f} s after the last AA; end to end {total / (end - start):.0f} msg/s")
 print(f"destination: {received} received, {unique} distinct control IDs; journal: {journaled} messages, {sent} sent")
 print(f"store: {writes} writes (receives and marks sent) in {commits} commits, {writes / max(commits, 1):.1f} per commit")
+print(f"serve CPU: {ticks / hz:.1f} s ({systicks / max(ticks, 1) * 100:.0f} % system), {ticks / hz / total * 1e6:.0f} µs per message "
+      f"(in, journal, out); {csw / total:.1f} context switches per message")
 if unique < total or journaled < total:
     print("INCOMPLETE: something was not delivered or not journaled", file=sys.stderr)
     sys.exit(1)
