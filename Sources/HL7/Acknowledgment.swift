@@ -73,65 +73,84 @@ extension Message {
         guard let acked = acknowledgedControlID(of: self) else {
             throw HL7Error(.missingValue, "the message has no MSH-10 control ID to acknowledge", segment: "MSH", field: 10)
         }
-        let v = versionNumbers
-        let isV25 = isVersion(atLeast: [2, 5])
-        var msh: [UInt8] = Array("MSH".utf8)
-        msh.append(encoding.field)
-        msh.append(contentsOf: encoding.msh2)
-        var m = try Message(msh + [encoding.field, 0x0D])
-        // Swapped sender/receiver, copied as ER7 (they are HD composites).
-        for (to, from) in [(3, 5), (4, 6), (5, 3), (6, 4)] {
-            if let e = element(at: "MSH-\(from)"), !e.isEmpty { try m.setER7("MSH-\(to)", to: e.er7) }
+        // Written as ER7 in one pass and parsed once (an ACK is built for every message received).
+        let enc = encoding, cs = characterSet
+        let f = enc.field, c = enc.component, sc = enc.subcomponent
+        func value(_ s: String, _ segment: String, _ field: Int) throws(HL7Error) -> [UInt8] {
+            let bytes = try cs.encode(s)
+            if !enc.hasEscape, let bad = bytes.firstIndex(where: { $0 == f || $0 == c || $0 == enc.repetition || $0 == sc || $0 == 0x0D || $0 == 0x0A }) {
+                throw HL7Error(.invalidValue, "the value holds a delimiter or line break at character \(bad + 1) and MSH-2 defines no escape character",
+                               segment: segment, field: field)
+            }
+            return Escaping.encode(bytes, encoding: enc)
         }
-        try m.set("MSH-7", to: timestamp.description)
-        try m.set("MSH-9.1", to: "ACK")
+        func copied(_ field: Int) throws(HL7Error) -> [UInt8] {
+            guard let e = element(at: "MSH-\(field)"), !e.isEmpty else { return [] }
+            return try cs.encode(e.er7)
+        }
+        let v = versionNumbers
+        var header = [[UInt8]](repeating: [], count: 19)
+        // Swapped sender/receiver, copied as ER7 (they are HD composites).
+        for (to, from) in [(3, 5), (4, 6), (5, 3), (6, 4)] { header[to] = try copied(from) }
+        header[7] = try value(timestamp.description, "MSH", 7)
+        header[9] = try value("ACK", "MSH", 9)
         let older = !v.isEmpty && v.lexicographicallyPrecedes([2, 3])
         if !older, let trigger = triggerEvent {
-            try m.set("MSH-9.2", to: trigger)
-            if isVersion(atLeast: [2, 3, 1]) { try m.set("MSH-9.3", to: "ACK") }
+            header[9] += [c] + (try value(trigger, "MSH", 9))
+            if isVersion(atLeast: [2, 3, 1]) { header[9] += [c] + (try value("ACK", "MSH", 9)) }
         }
-        try m.set("MSH-10", to: controlID)
-        if let e = element(at: "MSH-11"), !e.isEmpty { try m.setER7("MSH-11", to: e.er7) }
-        if let e = element(at: "MSH-12"), !e.isEmpty { try m.setER7("MSH-12", to: e.er7) }
-        if let e = element(at: "MSH-18"), !e.isEmpty { try m.setER7("MSH-18", to: e.er7) }
-        try m.appendSegment("MSA")
-        try m.set("MSA-1", to: code.rawValue)
-        try m.set("MSA-2", to: acked)
-        if let text, !isVersion(atLeast: [2, 7]) { try m.set("MSA-3", to: text) }
+        header[10] = try value(controlID, "MSH", 10)
+        for k in [11, 12, 18] { header[k] = try copied(k) }
+        var out: [UInt8] = Array("MSH".utf8)
+        out.reserveCapacity(256)
+        out.append(f)
+        out += enc.msh2
+        let last = (3 ... 18).last { !header[$0].isEmpty } ?? 3
+        for k in 3 ... last { out.append(f); out += header[k] }
+        out.append(0x0D)
+        out += Array("MSA".utf8) + [f] + Array(code.rawValue.utf8) + [f] + (try value(acked, "MSA", 2))
+        if let text, !isVersion(atLeast: [2, 7]) { out += [f] + (try value(text, "MSA", 3)) }
+        out.append(0x0D)
 
-        if isV25 {
-            for (i, e) in errors.enumerated() {
-                let occ = i + 1
-                try m.appendSegment("ERR")
+        /// Components (or subcomponents) up to the last one given, joined by `separator`.
+        func joined(_ parts: [[UInt8]?], _ separator: UInt8) -> [UInt8] {
+            guard let last = parts.lastIndex(where: { $0 != nil }) else { return [] }
+            var r: [UInt8] = []
+            for (i, p) in parts[...last].enumerated() {
+                if i > 0 { r.append(separator) }
+                r += p ?? []
+            }
+            return r
+        }
+        if isVersion(atLeast: [2, 5]) {
+            for e in errors {
+                var location: [UInt8] = []
                 if let l = e.location {
-                    try m.set("ERR[\(occ)]-2.1", to: l.segment)
-                    if let s = l.sequence { try m.set("ERR[\(occ)]-2.2", to: String(s)) }
-                    if let f = l.field { try m.set("ERR[\(occ)]-2.3", to: String(f)) }
-                    if let r = l.fieldRepetition { try m.set("ERR[\(occ)]-2.4", to: String(r)) }
-                    if let c = l.component { try m.set("ERR[\(occ)]-2.5", to: String(c)) }
-                    if let s = l.subcomponent { try m.set("ERR[\(occ)]-2.6", to: String(s)) }
+                    location = joined([try value(l.segment, "ERR", 2), try l.sequence.map { (n) throws(HL7Error) in try value(String(n), "ERR", 2) },
+                                       try l.field.map { (n) throws(HL7Error) in try value(String(n), "ERR", 2) },
+                                       try l.fieldRepetition.map { (n) throws(HL7Error) in try value(String(n), "ERR", 2) },
+                                       try l.component.map { (n) throws(HL7Error) in try value(String(n), "ERR", 2) },
+                                       try l.subcomponent.map { (n) throws(HL7Error) in try value(String(n), "ERR", 2) }], c)
                 }
-                try m.set("ERR[\(occ)]-3.1", to: String(e.condition.code))
-                try m.set("ERR[\(occ)]-3.2", to: e.condition.text)
-                try m.set("ERR[\(occ)]-3.3", to: "HL70357")
-                try m.set("ERR[\(occ)]-4", to: e.severity.rawValue)
-                if let msg = e.message { try m.set("ERR[\(occ)]-8", to: msg) }
+                let condition = joined([try value(String(e.condition.code), "ERR", 3), try value(e.condition.text, "ERR", 3), try value("HL70357", "ERR", 3)], c)
+                out += Array("ERR".utf8) + [f, f] + location + [f] + condition + [f] + (try value(e.severity.rawValue, "ERR", 4))
+                if let message = e.message { out += [f, f, f, f] + (try value(message, "ERR", 8)) }
+                out.append(0x0D)
             }
         } else if !errors.isEmpty {
-            try m.appendSegment("ERR")
+            out += Array("ERR".utf8) + [f]
             for (i, e) in errors.enumerated() {
-                let r = i + 1
-                if let l = e.location {
-                    try m.set("ERR-1(\(r)).1", to: l.segment)
-                    if let s = l.sequence { try m.set("ERR-1(\(r)).2", to: String(s)) }
-                    if let f = l.field { try m.set("ERR-1(\(r)).3", to: String(f)) }
-                }
-                try m.set("ERR-1(\(r)).4.1", to: String(e.condition.code))
-                try m.set("ERR-1(\(r)).4.2", to: e.condition.text)
-                try m.set("ERR-1(\(r)).4.3", to: "HL70357")
+                if i > 0 { out.append(enc.repetition) }
+                let l = e.location
+                let code = joined([try value(String(e.condition.code), "ERR", 1), try value(e.condition.text, "ERR", 1), try value("HL70357", "ERR", 1)], sc)
+                out += joined([try l.map { (l) throws(HL7Error) in try value(l.segment, "ERR", 1) } ?? [],
+                               try l?.sequence.map { (n) throws(HL7Error) in try value(String(n), "ERR", 1) } ?? [],
+                               try l?.field.map { (n) throws(HL7Error) in try value(String(n), "ERR", 1) } ?? [],
+                               code], c)
             }
+            out.append(0x0D)
         }
-        return m
+        return try Message(out)
     }
 
     private func acknowledgedControlID(of m: Message) -> String? {

@@ -141,12 +141,10 @@ extension SQLiteStore {
     }
 
     static func encode(_ metadata: [String: String]) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return String(decoding: try encoder.encode(metadata), as: UTF8.self)
+        MetadataJSON.encode(metadata)
     }
 
     static func decode(_ json: String) -> [String: String] {
-        (try? JSONDecoder().decode([String: String].self, from: Data(json.utf8))) ?? [:]
+        MetadataJSON.decode(json) ?? [:]
     }
 }
