@@ -16,28 +16,31 @@ import Glibc
 /// two POSTs of a control ID starting with RETRY, 400 to BAD…, 200 otherwise.
 final class WebhookServer: @unchecked Sendable {
     static let script = #"""
-    import http.server, json, ssl, sys
+    import http.server, json, ssl, sys, threading
     directory, certfile, keyfile, cafile = sys.argv[1:5]
     counts = {}
     n = [0]
+    lock = threading.Lock()
     class H(http.server.BaseHTTPRequestHandler):
         protocol_version = 'HTTP/1.1'
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get('Content-Length', 0)))
             cid = self.headers.get('X-Isthmus-Control-ID', '')
-            counts[cid] = counts.get(cid, 0) + 1
-            n[0] += 1
-            with open('%s/body-%d' % (directory, n[0]), 'wb') as f:
+            with lock:  # one request at a time per destination, but several destinations post at once
+                counts[cid] = counts.get(cid, 0) + 1
+                n[0] += 1
+                number, count = n[0], counts[cid]
+            with open('%s/body-%d' % (directory, number), 'wb') as f:
                 f.write(body)
             peer = ''
             if isinstance(self.connection, ssl.SSLSocket) and self.connection.getpeercert():
                 peer = dict(x[0] for x in self.connection.getpeercert()['subject']).get('commonName', '')
-            entry = {'n': n[0], 'path': self.path, 'cid': cid, 'length': len(body), 'client': peer,
+            entry = {'n': number, 'path': self.path, 'cid': cid, 'length': len(body), 'client': peer,
                      'headers': {k.lower(): v for k, v in self.headers.items()}}
-            with open(directory + '/log.jsonl', 'a') as f:
+            with lock, open(directory + '/log.jsonl', 'a') as f:
                 f.write(json.dumps(entry) + '\n')
             code = 200
-            if cid.startswith('RETRY') and counts[cid] <= 2: code = 500
+            if cid.startswith('RETRY') and count <= 2: code = 500
             if cid.startswith('BAD'): code = 400
             self.send_response(code)
             self.send_header('Content-Length', '2')
