@@ -259,7 +259,9 @@ final class WebhookServer: @unchecked Sendable {
         #expect(problems("{ http: http://x/y, headers: { \"A B\": c } }").contains("not a valid HTTP header name"))
     }
 
-    /// `isthmus serve`: an HL7 message in over MLLP and a DICOM instance in over C-STORE are POSTed to the webhook.
+    /// `isthmus serve`: an HL7 message in over MLLP and a DICOM instance in over C-STORE are POSTed to the webhook;
+    /// the ADT^A08 renamed the instance's patient first, so the instance goes out with the current name (PIR) while
+    /// the stored file keeps its own.
     @Test func serveForwardsHL7AndDICOMToAWebhook() async throws {
         let corpus = Peers.pydicomCorpus.filter { $0.hasSuffix("/CT_small.dcm") }
         guard haveIsthmus(), Peers.need("python3", Peers.available("python3")),
@@ -283,10 +285,14 @@ final class WebhookServer: @unchecked Sendable {
           - name: images
             source: scp
             destinations: [ { http: "http://127.0.0.1:\(server.port)/dicom" } ]
+        workflow:
+          patients: true
         """.write(toFile: config, atomically: true, encoding: .utf8)
         let process = try await ServeProcess.start(data: data, ["--config", config])
         defer { process.kill() }
-        let send = try Peers.run(isthmusExecutable, ["hl7", "send", "127.0.0.1:\(process.mllpPort)", try writeMessage(data, "W1")])
+        let a08 = try Message("MSH|^~\\&|RIS|HOSP|LAB|HOSP|20260101||ADT^A08|W1|P|2.5.1\rEVN|A08|20260101\rPID|1||1CT1||RENAMED^PATIENT\r")
+        try a08.serialized().withUnsafeBufferPointer { try Data($0).write(to: URL(fileURLWithPath: data + "/a08.hl7")) }
+        let send = try Peers.run(isthmusExecutable, ["hl7", "send", "127.0.0.1:\(process.mllpPort)", data + "/a08.hl7"])
         #expect(send.status == 0, "\(send.stdout)\(send.stderr)")
         let store = try Peers.run(Peers.storescu, ["-aet", "CT01", "-aec", "ISTHMUS", "127.0.0.1", "\(process.dicomPort)", corpus[0]],
                                   environment: Peers.dcmtkEnvironment)
@@ -300,15 +306,14 @@ final class WebhookServer: @unchecked Sendable {
         let posted = try DICOMFile.read(bytes: server.body(requests[0].n)).dataSet
         let sent = try DICOMFile.read(bytes: [UInt8](original)).dataSet
         #expect(posted.string(.sopInstanceUID) == sent.string(.sopInstanceUID))
+        #expect(posted.string(.patientName) == "RENAMED^PATIENT", "forwarded with the current demographics")
+        #expect(sent.string(.patientName) == "CompressedSamples^CT1")
+        let stored = try FileManager.default.subpathsOfDirectory(atPath: data + "/content").filter { $0.hasSuffix(".dcm") }
+        #expect(try DICOMFile.read(contentsOf: data + "/content/" + stored[0]).dataSet.string(.patientName) == "CompressedSamples^CT1",
+                "the stored file is not changed")
         #expect(requests[0].headers["x-isthmus-sop-instance-uid"] == sent.string(.sopInstanceUID))
         #expect(requests[1].path == "/hl7" && requests[1].cid == "W1" && requests[1].headers["authorization"] == "Bearer from-env")
         #expect(try Message(server.body(requests[1].n)).value(at: "MSH-5") == "HOOK")
         #expect(process.terminate() == 0, "\(process.stderr)")
-    }
-
-    private func writeMessage(_ dir: String, _ cid: String) throws -> String {
-        let path = dir + "/\(cid).hl7"
-        try Self.message(cid).serialized().withUnsafeBufferPointer { try Data($0).write(to: URL(fileURLWithPath: path)) }
-        return path
     }
 }

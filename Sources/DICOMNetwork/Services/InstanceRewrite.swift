@@ -12,11 +12,11 @@ import Foundation
 /// memory-mapped) and the copy is written with the streaming writer (`FileSink`, bulk values copied in
 /// 1 MiB chunks): memory stays bounded by the small elements and one chunk, whatever the instance's size.
 /// Every element not replaced is written as it was read (same bytes, same defined/undefined lengths).
-enum InstanceRewrite {
+public enum InstanceRewrite {
     /// A temporary Part 10 file holding the instance at `path` with `replacements` set (top-level
     /// elements, values already encoded in the file's character set and byte order-free text VRs);
     /// the caller removes it.
-    static func rewrittenCopy(of path: String, replacements: DataSet) throws -> String {
+    public static func rewrittenCopy(of path: String, replacements: DataSet) throws -> String {
         let file = try DICOMFile.read(contentsOf: path)
         if let error = file.readError { throw error }
         var copy = file

@@ -63,7 +63,9 @@ public struct DeliveryService: Sendable {
                 sender = FolderSender(directory: path, contentDirectory: content, transforms: channel.transforms)
             case .http(let endpoint):
                 do {
-                    sender = try HTTPSender(endpoint: endpoint, contentDirectory: content, transforms: channel.transforms)
+                    var http = try HTTPSender(endpoint: endpoint, contentDirectory: content, transforms: channel.transforms)
+                    http.store = store
+                    sender = http
                 } catch {
                     throw EngineError(description: "channel \(channel.name): destination \(destination.name): TLS: \(error)")
                 }

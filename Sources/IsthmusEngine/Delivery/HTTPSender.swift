@@ -4,6 +4,8 @@
 // counts as delivered; 408, 429 and 5xx are retried like transport errors; any other answer is a rejection.
 
 import AsyncHTTPClient
+import DICOM
+import DICOMNetwork
 import Foundation
 import HL7
 import IsthmusStore
@@ -18,6 +20,8 @@ public struct HTTPSender: DestinationSender {
     let transforms: [Transform]
     let contentDirectory: String
     private let client: ClientHolder
+    /// The store whose current patient records (PIR) DICOM instances are sent with; nil: sent as stored.
+    public var store: (any Store)?
 
     /// - Throws: when the TLS files of `endpoint` cannot be read.
     public init(endpoint: HTTPEndpoint, contentDirectory: String, transforms: [Transform] = []) throws {
@@ -35,7 +39,11 @@ public struct HTTPSender: DestinationSender {
         request.headers.replaceOrAdd(name: "X-Isthmus-Entry-ID", value: "\(entry.id)")
         request.headers.replaceOrAdd(name: "X-Isthmus-Attempt", value: "\(entry.attempts + 1)")
         var file: FileHandle?
-        defer { try? file?.close() }
+        var rewritten: String?
+        defer {
+            try? file?.close()
+            if let rewritten { unlink(rewritten) }
+        }
         switch entry.kind {
         case .hl7:
             let message: Message
@@ -55,7 +63,20 @@ public struct HTTPSender: DestinationSender {
             }
         case .dicom:
             guard let relative = entry.metadata["path"] else { return .failed(.unsendable, reason: "the entry names no stored file") }
-            let path = contentDirectory + "/" + relative
+            var path = contentDirectory + "/" + relative
+            // The patient's current demographics (PIR) when they differ from the file's: a rewritten copy is
+            // sent, the stored file is not changed (docs/archive.md).
+            if let store, let header = try? DICOMFile.read(contentsOf: path, options: { var o = ReadOptions(); o.stopBeforePixelData = true; return o }()),
+               let patient = await CurrentDemographics.currentPatient(store, patientID: header.dataSet.string(CurrentDemographics.patientID),
+                                                                       issuer: header.dataSet.string(CurrentDemographics.issuerOfPatientID)),
+               let replacements = CurrentDemographics.replacements(header: header.dataSet, current: patient) {
+                do {
+                    path = try InstanceRewrite.rewrittenCopy(of: path, replacements: replacements)
+                    rewritten = path
+                } catch {
+                    return .failed(.unsendable, reason: "cannot apply the current demographics to \(relative): \(error)")
+                }
+            }
             guard let handle = FileHandle(forReadingAtPath: path),
                   let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value
             else {
