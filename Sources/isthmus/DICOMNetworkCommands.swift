@@ -275,7 +275,7 @@ extension DICOMCommand {
             var config = DICOMServerConfiguration(aeTitle: aet, temporaryDirectory: out)
             config.host = host
             config.port = port
-            config.storage = DirectoryStorageHandler(directory: out)
+            config.storage = DirectoryStorageHandler(directory: out, syncDirectory: !noFsync)
             config.tls = try tlsOptions.serverContext()
             config.syncReceivedFiles = !noFsync
             if !allow.isEmpty { config.policy.allowedCallingAETitles = Set(allow) }

@@ -28,13 +28,27 @@ public protocol StorageHandler: Sendable {
 /// Moves each received file into a folder, named by its SOP Instance UID.
 public struct DirectoryStorageHandler: StorageHandler {
     public let directory: String
-    public init(directory: String) { self.directory = directory }
+    /// fsync the folder after the rename, so that the file's name is on disk too before success is answered
+    /// (the file's content is fsync'd by the SCP, `DICOMServerConfiguration.syncReceivedFiles`).
+    public var syncDirectory: Bool
+
+    public init(directory: String, syncDirectory: Bool = true) {
+        self.directory = directory
+        self.syncDirectory = syncDirectory
+    }
 
     public func store(_ instance: ReceivedInstance) async -> UInt16 {
         let safe = instance.sopInstanceUID.filter { $0.isNumber || $0 == "." }
         guard !safe.isEmpty else { return DIMSEStatus.cannotUnderstand }
         let target = directory + "/" + safe + ".dcm"
-        return rename(instance.path, target) == 0 ? DIMSEStatus.success : DIMSEStatus.outOfResources
+        guard rename(instance.path, target) == 0 else { return DIMSEStatus.outOfResources }
+        if syncDirectory {
+            let fd = open(directory, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { return DIMSEStatus.outOfResources }
+            defer { close(fd) }
+            guard fsync(fd) == 0 else { return DIMSEStatus.outOfResources }
+        }
+        return DIMSEStatus.success
     }
 }
 
