@@ -28,12 +28,13 @@ public struct WorklistQueryHandler: QueryHandler {
         return AsyncThrowingStream { continuation in
             let task = Task {
                 do {
-                    let items = try await store.worklistItems(matching: Self.prefilter(identifier))
+                    // One read for the items and their patients' current records.
+                    let matches = try await store.worklistMatches(Self.prefilter(identifier))
                     var seen = Set<[UInt8]>()
-                    for item in items {
+                    for match in matches {
                         try Task.checkCancellation()
-                        var ds = item.dataSet
-                        if let current = try await store.currentPatient(item.patient) { Self.overlay(current, on: &ds) }
+                        var ds = match.item.dataSet
+                        if let current = match.currentPatient { Self.overlay(current, on: &ds) }
                         guard QueryMatcher.matches(ds, identifier) else { continue }
                         let response = QueryMatcher.response(ds, identifier)
                         let key = (try? DataSetWriter.encode(response, transferSyntax: .explicitVRLittleEndian)) ?? []

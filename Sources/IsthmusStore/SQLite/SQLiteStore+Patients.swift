@@ -103,15 +103,18 @@ extension SQLiteStore {
     }
 
     public func currentPatient(_ key: PatientKey) async throws -> StoredPatient? {
-        try await read { db in
-            var seen: Set<PatientKey> = []
-            var record = try Self.patientRow(db, key)
-            while let r = record, let into = r.mergedInto, seen.insert(r.key).inserted {
-                guard let next = try Self.patientRow(db, into) else { return r }
-                record = next
-            }
-            return record
+        try await read { db in try Self.currentPatientRow(db, key) }
+    }
+
+    /// The record of `key`, or the one it was merged into (following chains of merges).
+    static func currentPatientRow(_ db: Database, _ key: PatientKey) throws -> StoredPatient? {
+        var seen: Set<PatientKey> = []
+        var record = try patientRow(db, key)
+        while let r = record, let into = r.mergedInto, seen.insert(r.key).inserted {
+            guard let next = try patientRow(db, into) else { return r }
+            record = next
         }
+        return record
     }
 
     static func patientRow(_ db: Database, _ key: PatientKey) throws -> StoredPatient? {

@@ -117,6 +117,20 @@ extension SQLiteStore: WorkflowStore {
         return try await read { db in try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.worklistItem) }
     }
 
+    /// The items and their patients' current records in one read transaction (one hop to a
+    /// reader, whatever the number of items; each distinct patient looked up once).
+    public func worklistMatches(_ q: WorklistQuery) async throws -> [WorklistMatch] {
+        let (sql, arguments) = Self.worklistSQL(q, columns: Self.worklistItemColumns)
+        return try await read { db in
+            var patients: [PatientKey: StoredPatient?] = [:]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                let item = try Self.worklistItem(row)
+                if patients[item.patient] == nil { patients[item.patient] = .some(try Self.currentPatientRow(db, item.patient)) }
+                return WorklistMatch(item: item, currentPatient: patients[item.patient] ?? nil)
+            }
+        }
+    }
+
     /// The row ids the query selects, without reading the data sets (for measuring the index).
     func worklistRowIDs(matching q: WorklistQuery) async throws -> [Int64] {
         let (sql, arguments) = Self.worklistSQL(q, columns: "id")
