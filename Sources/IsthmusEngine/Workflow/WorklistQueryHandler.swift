@@ -30,15 +30,15 @@ public struct WorklistQueryHandler: QueryHandler {
                 do {
                     // One read for the items and their patients' current records.
                     let matches = try await store.worklistMatches(Self.prefilter(identifier))
-                    var seen = Set<[UInt8]>()
+                    let query = QueryMatcher.PreparedQuery(identifier)
+                    var seen = Set<EncodedResponse>()
                     for match in matches {
                         try Task.checkCancellation()
                         var ds = match.item.dataSet
                         if let current = match.currentPatient { Self.overlay(current, on: &ds) }
-                        guard QueryMatcher.matches(ds, identifier) else { continue }
-                        let response = QueryMatcher.response(ds, identifier)
-                        let key = (try? DataSetWriter.encode(response, transferSyntax: .explicitVRLittleEndian)) ?? []
-                        if seen.insert(key).inserted { continuation.yield(response) }
+                        guard query.matches(ds) else { continue }
+                        let response = query.response(ds)
+                        if seen.insert(EncodedResponse(response)).inserted { continuation.yield(response) }
                     }
                     continuation.finish()
                 } catch {

@@ -98,16 +98,17 @@ extension SQLiteStore: WorkflowStore {
         }
     }
 
-    /// The item of a row: its data set decoded, the indexed attributes from the columns.
+    /// The item of a row of `worklistItemColumns` (read by position, in that order): its data set
+    /// decoded, the indexed attributes from the columns.
     static func worklistItem(_ row: Row) throws -> WorklistItem {
-        let data: Data = row["data"]
-        let status: String = row["status"]
+        let data: Data = row[0]
+        let status: String = row[11]
         return WorklistItem(
             dataSet: try DataSet(storedBytes: [UInt8](data)),
-            key: WorklistKey(accessionNumber: row["accession_number"], requestedProcedureID: row["requested_procedure_id"], scheduledProcedureStepID: row["sps_id"]),
-            patient: PatientKey(id: row["patient_id"], issuer: row["issuer_of_patient_id"]), patientName: row["patient_name"],
-            stationAETitle: row["station_ae"], modality: row["modality"], startDate: row["start_date"], startTime: row["start_time"],
-            status: ProcedureStepStatus(rawValue: status), studyInstanceUID: row["study_instance_uid"], updatedAt: Date(storeSeconds: row["updated_at"]))
+            key: WorklistKey(accessionNumber: row[1], requestedProcedureID: row[2], scheduledProcedureStepID: row[3]),
+            patient: PatientKey(id: row[4], issuer: row[5]), patientName: row[6],
+            stationAETitle: row[7], modality: row[8], startDate: row[9], startTime: row[10],
+            status: ProcedureStepStatus(rawValue: status), studyInstanceUID: row[12], updatedAt: Date(storeSeconds: row[13]))
     }
 
     static let worklistItemColumns = "data, accession_number, requested_procedure_id, sps_id, patient_id, issuer_of_patient_id, patient_name, station_ae, modality, start_date, start_time, status, study_instance_uid, updated_at"
