@@ -473,10 +473,19 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
         }
     }
 
+    /// The made-up meta headers of the two syntaxes nearly every association uses, made once.
+    private static let explicitLittleEndianHeader = try? DICOMFile(dataSet: DataSet(), transferSyntax: .explicitVRLittleEndian).serialized()
+    private static let implicitLittleEndianHeader = try? DICOMFile(dataSet: DataSet(), transferSyntax: .implicitVRLittleEndian).serialized()
+
     /// A data set received in `transferSyntax` (not a Part 10 file): read behind a made-up meta header.
     static func decodeDataSet(_ bytes: [UInt8], transferSyntax: TransferSyntax) throws(DICOMError) -> DataSet {
         if bytes.isEmpty { return DataSet() }
-        let header = try DICOMFile(dataSet: DataSet(), transferSyntax: transferSyntax).serialized()
+        let header: [UInt8]
+        switch transferSyntax {
+        case .explicitVRLittleEndian where explicitLittleEndianHeader != nil: header = explicitLittleEndianHeader!
+        case .implicitVRLittleEndian where implicitLittleEndianHeader != nil: header = implicitLittleEndianHeader!
+        default: header = try DICOMFile(dataSet: DataSet(), transferSyntax: transferSyntax).serialized()
+        }
         let file = try DICOMFile.read(bytes: header + bytes)
         if let error = file.readError { throw error }
         return file.dataSet
