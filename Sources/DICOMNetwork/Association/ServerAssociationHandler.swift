@@ -396,13 +396,22 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
         let task = Task<Void, Never> {
             var status = DIMSEStatus.success
             do {
-                for try await match in handler.find(request) {
-                    if Task.isCancelled { break }
-                    let encoded = try DataSetWriter.encode(match, transferSyntax: ts)
+                func hand(_ encoded: [UInt8]) async {
                     if responses.append(encoded) {
                         loop.execute { bound.value.writeFindResponses(command, contextID: contextID, responses) }
                     }
                     if responses.isFull { await responses.waitForRoom() }
+                }
+                if let encoding = handler as? any EncodingQueryHandler, let matches = encoding.findEncoded(request, transferSyntax: ts) {
+                    for try await encoded in matches {
+                        if Task.isCancelled { break }
+                        await hand(encoded)
+                    }
+                } else {
+                    for try await match in handler.find(request) {
+                        if Task.isCancelled { break }
+                        await hand(try DataSetWriter.encode(match, transferSyntax: ts))
+                    }
                 }
                 if Task.isCancelled { status = DIMSEStatus.cancel }
             } catch let failure as QueryFailure {
@@ -421,9 +430,22 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
     private func writeFindResponses(_ command: DIMSECommand, contextID: UInt8, _ responses: FindResponseQueue) {
         let identifiers = responses.take()
         guard !identifiers.isEmpty, let context else { return }
+        // respondFind's pending response, its command set encoded once for all of them.
+        var rsp = DIMSECommand(field: .cFindRSP)
+        rsp.messageIDBeingRespondedTo = command.messageID
+        rsp.affectedSOPClassUID = command.affectedSOPClassUID
+        rsp.status = DIMSEStatus.pending
+        rsp.hasDataSet = true
+        guard let commandBytes = try? rsp.encoded() else { return }
         deferFlush = true
         for identifier in identifiers {
-            respondFind(command, contextID: contextID, status: DIMSEStatus.pending, identifier: identifier)
+            guard machine.state == .sta6 || machine.state == .sta7 || machine.state == .sta8 else { break }
+            for pdu in fragmenter.pdus(contextID: contextID, isCommand: true, bytes: ByteBuffer(bytes: commandBytes)) {
+                fire(.pDataRequest, outgoing: pdu)
+            }
+            for pdu in fragmenter.pdus(contextID: contextID, isCommand: false, bytes: ByteBuffer(bytes: identifier)) {
+                fire(.pDataRequest, outgoing: pdu)
+            }
         }
         deferFlush = false
         if unflushed {

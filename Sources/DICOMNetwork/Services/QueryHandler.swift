@@ -44,6 +44,14 @@ public protocol QueryHandler: Sendable {
     func find(_ request: QueryRequest) -> AsyncThrowingStream<DataSet, any Error>
 }
 
+/// A query handler that can hand its matches over already encoded, when it encodes them anyway
+/// (to send each distinct response once): the SCP then sends those bytes as they are.
+public protocol EncodingQueryHandler: QueryHandler {
+    /// The matches `find(_:)` returns, each encoded in `transferSyntax` as
+    /// `DataSetWriter.encode(_:transferSyntax:)` does; nil to have the SCP use `find(_:)`.
+    func findEncoded(_ request: QueryRequest, transferSyntax: TransferSyntax) -> AsyncThrowingStream<[UInt8], any Error>?
+}
+
 /// Holds data sets in memory and answers queries against them.
 public struct InMemoryQueryHandler: QueryHandler {
     public var dataSets: [DataSet]

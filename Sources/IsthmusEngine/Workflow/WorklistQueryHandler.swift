@@ -9,7 +9,7 @@ import Foundation
 import IsthmusStore
 
 /// Answers Modality Worklist queries from the store; other models go to `fallback`.
-public struct WorklistQueryHandler: QueryHandler {
+public struct WorklistQueryHandler: EncodingQueryHandler {
     public let store: any WorkflowStore
     public let fallback: (any QueryHandler)?
 
@@ -23,8 +23,22 @@ public struct WorklistQueryHandler: QueryHandler {
             if let fallback { return fallback.find(request) }
             return AsyncThrowingStream { $0.finish(throwing: QueryFailure(status: 0xA900)) }
         }
+        return answers(request.identifier) { response, _ in response }
+    }
+
+    /// Worklist answers already encoded (the bytes that told duplicates apart, when the syntax is
+    /// explicit VR little endian); other models through `find`.
+    public func findEncoded(_ request: QueryRequest, transferSyntax: TransferSyntax) -> AsyncThrowingStream<[UInt8], any Error>? {
+        guard request.model == .modalityWorklist else { return nil }
+        return answers(request.identifier) { response, encoded in
+            // (Empty bytes: the response could not be encoded; encoding it again throws, as `find`'s caller would.)
+            transferSyntax == .explicitVRLittleEndian && !encoded.bytes.isEmpty ? encoded.bytes : try DataSetWriter.encode(response, transferSyntax: transferSyntax)
+        }
+    }
+
+    /// The responses to a worklist identifier — each distinct one once — as `output` makes them.
+    private func answers<T: Sendable>(_ identifier: DataSet, _ output: @escaping @Sendable (DataSet, EncodedResponse) throws -> T) -> AsyncThrowingStream<T, any Error> {
         let store = self.store
-        let identifier = request.identifier
         return AsyncThrowingStream { continuation in
             let task = Task {
                 do {
@@ -38,7 +52,8 @@ public struct WorklistQueryHandler: QueryHandler {
                         if let current = match.currentPatient { Self.overlay(current, on: &ds) }
                         guard query.matches(ds) else { continue }
                         let response = query.response(ds)
-                        if seen.insert(EncodedResponse(response)).inserted { continuation.yield(response) }
+                        let encoded = EncodedResponse(response)
+                        if seen.insert(encoded).inserted { continuation.yield(try output(response, encoded)) }
                     }
                     continuation.finish()
                 } catch {

@@ -124,7 +124,7 @@ extension SQLiteStore: WorkflowStore {
         let (sql, arguments) = Self.worklistSQL(q, columns: Self.worklistItemColumns)
         return try await read { db in
             var patients: [PatientKey: StoredPatient?] = [:]
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+            return try db.rows(sql: sql, arguments: arguments).map { row in
                 let item = try Self.worklistItem(row)
                 if patients[item.patient] == nil { patients[item.patient] = .some(try Self.currentPatientRow(db, item.patient)) }
                 return WorklistMatch(item: item, currentPatient: patients[item.patient] ?? nil)
