@@ -402,12 +402,8 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
                     }
                     if responses.isFull { await responses.waitForRoom() }
                 }
-                if let encoding = handler as? any EncodingQueryHandler, let matches = encoding.findEncoded(request, transferSyntax: ts) {
-                    for try await encoded in matches {
-                        if Task.isCancelled { break }
-                        await hand(encoded)
-                    }
-                } else {
+                let encoding = handler as? any EncodingQueryHandler
+                if try await encoding?.findEncoded(request, transferSyntax: ts, send: { await hand($0) }) != true {
                     for try await match in handler.find(request) {
                         if Task.isCancelled { break }
                         await hand(try DataSetWriter.encode(match, transferSyntax: ts))

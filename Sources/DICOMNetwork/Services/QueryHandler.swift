@@ -45,11 +45,14 @@ public protocol QueryHandler: Sendable {
 }
 
 /// A query handler that can hand its matches over already encoded, when it encodes them anyway
-/// (to send each distinct response once): the SCP then sends those bytes as they are.
+/// (to send each distinct response once): the SCP then sends those bytes as they are, and the
+/// handler runs in the SCP's task (no stream, no second task between them).
 public protocol EncodingQueryHandler: QueryHandler {
-    /// The matches `find(_:)` returns, each encoded in `transferSyntax` as
-    /// `DataSetWriter.encode(_:transferSyntax:)` does; nil to have the SCP use `find(_:)`.
-    func findEncoded(_ request: QueryRequest, transferSyntax: TransferSyntax) -> AsyncThrowingStream<[UInt8], any Error>?
+    /// Calls `send` with each match `find(_:)` would return, in order, encoded in `transferSyntax`
+    /// as `DataSetWriter.encode(_:transferSyntax:)` does; throws as `find`'s stream would (the
+    /// task is cancelled on a C-CANCEL-RQ). Returns false, having sent nothing, to have the SCP use
+    /// `find(_:)` instead.
+    func findEncoded(_ request: QueryRequest, transferSyntax: TransferSyntax, send: ([UInt8]) async -> Void) async throws -> Bool
 }
 
 /// Holds data sets in memory and answers queries against them.

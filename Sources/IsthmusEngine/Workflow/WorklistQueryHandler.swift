@@ -23,44 +23,47 @@ public struct WorklistQueryHandler: EncodingQueryHandler {
             if let fallback { return fallback.find(request) }
             return AsyncThrowingStream { $0.finish(throwing: QueryFailure(status: 0xA900)) }
         }
-        return answers(request.identifier) { response, _ in response }
-    }
-
-    /// Worklist answers already encoded (the bytes that told duplicates apart, when the syntax is
-    /// explicit VR little endian); other models through `find`.
-    public func findEncoded(_ request: QueryRequest, transferSyntax: TransferSyntax) -> AsyncThrowingStream<[UInt8], any Error>? {
-        guard request.model == .modalityWorklist else { return nil }
-        return answers(request.identifier) { response, encoded in
-            // (Empty bytes: the response could not be encoded; encoding it again throws, as `find`'s caller would.)
-            transferSyntax == .explicitVRLittleEndian && !encoded.bytes.isEmpty ? encoded.bytes : try DataSetWriter.encode(response, transferSyntax: transferSyntax)
-        }
-    }
-
-    /// The responses to a worklist identifier — each distinct one once — as `output` makes them.
-    private func answers<T: Sendable>(_ identifier: DataSet, _ output: @escaping @Sendable (DataSet, EncodedResponse) throws -> T) -> AsyncThrowingStream<T, any Error> {
         let store = self.store
+        let identifier = request.identifier
         return AsyncThrowingStream { continuation in
             let task = Task {
                 do {
-                    // One read for the items and their patients' current records.
-                    let matches = try await store.worklistMatches(Self.prefilter(identifier))
-                    let query = QueryMatcher.PreparedQuery(identifier)
-                    var seen = Set<EncodedResponse>()
-                    for match in matches {
-                        try Task.checkCancellation()
-                        var ds = match.item.dataSet
-                        if let current = match.currentPatient { Self.overlay(current, on: &ds) }
-                        guard query.matches(ds) else { continue }
-                        let response = query.response(ds)
-                        let encoded = EncodedResponse(response)
-                        if seen.insert(encoded).inserted { continuation.yield(try output(response, encoded)) }
-                    }
+                    try await Self.answer(identifier, store: store) { response, _ in continuation.yield(response) }
                     continuation.finish()
                 } catch {
                     continuation.finish(throwing: error)
                 }
             }
             continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// Worklist answers handed to the SCP already encoded (the bytes that told duplicates apart,
+    /// when the syntax is explicit VR little endian), in the SCP's task; other models through `find`.
+    public func findEncoded(_ request: QueryRequest, transferSyntax: TransferSyntax, send: ([UInt8]) async -> Void) async throws -> Bool {
+        guard request.model == .modalityWorklist else { return false }
+        try await Self.answer(request.identifier, store: store) { response, encoded in
+            // (Empty bytes: the response could not be encoded; encoding it again throws, as `find`'s caller would.)
+            await send(transferSyntax == .explicitVRLittleEndian && !encoded.bytes.isEmpty
+                ? encoded.bytes : try DataSetWriter.encode(response, transferSyntax: transferSyntax))
+        }
+        return true
+    }
+
+    /// The responses to a worklist identifier, each distinct one once, with the bytes that told it apart.
+    static func answer(_ identifier: DataSet, store: any WorkflowStore, _ each: (DataSet, EncodedResponse) async throws -> Void) async throws {
+        // One read for the items and their patients' current records.
+        let matches = try await store.worklistMatches(prefilter(identifier))
+        let query = QueryMatcher.PreparedQuery(identifier)
+        var seen = Set<EncodedResponse>()
+        for match in matches {
+            try Task.checkCancellation()
+            var ds = match.item.dataSet
+            if let current = match.currentPatient { overlay(current, on: &ds) }
+            guard query.matches(ds) else { continue }
+            let response = query.response(ds)
+            let encoded = EncodedResponse(response)
+            if seen.insert(encoded).inserted { try await each(response, encoded) }
         }
     }
 
