@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Modality Worklist C-FIND latency over the network, Isthmus against DCMTK wlmscpfs, in one run:
 # COUNT worklist items (default 100000; 50 stations, 28 days, 3 of 5 SCHEDULED) go into the store of an
-# `isthmus serve` data directory and, the same data sets, into COUNT .wl files for wlmscpfs
-# (isthmus-store-writer worklist-load). Then the same client — `isthmus dicom bench-worklist-find` (hidden), or
-# with CLIENT=pynetdicom Scripts/bench-worklist-cfind.py; one association, per-query time from request to last
-# response — asks each server by scheduled station AE
-# + a 1-day SPS start date range + SPS status SCHEDULED: ISTHMUS_QUERIES (1000) queries to `isthmus serve`
-# (release build), WLM_QUERIES (20) to wlmscpfs (which reads every file on every query). Prints p50/p99 of
-# both and the ratio.
+# `isthmus serve` data directory, with a patient record for each of their (up to 20,000) patients as an ADT
+# update leaves it, and, the same data sets, into COUNT .wl files for wlmscpfs (isthmus-store-writer
+# worklist-load). Then the same client — `isthmus dicom bench-worklist-find` (hidden), or with CLIENT=pynetdicom
+# Scripts/bench-worklist-cfind.py; one association, per-query time from request to last response — asks each
+# server by scheduled station AE + a 1-day SPS start date range + SPS status SCHEDULED: ISTHMUS_QUERIES (1000)
+# queries to `isthmus serve` (release build), WLM_QUERIES (20) to wlmscpfs (which reads every file on every
+# query). Prints p50/p99 of both, the ratio, and the load average before and after each client.
 #
 #   Scripts/bench-worklist-cfind.sh [COUNT]
 set -euo pipefail
@@ -44,8 +44,12 @@ client() { # NAME PORT CALLED_AE QUERIES
     if [ "${CLIENT:-isthmus}" = pynetdicom ]; then python3 Scripts/bench-worklist-cfind.py "$1" 127.0.0.1 "$2" "$3" "$4"
     else "$BIN/isthmus" dicom bench-worklist-find --name "$1" --queries "$4" "$3@127.0.0.1:$2"; fi
 }
+load() { echo "load average $1: $(cut -d' ' -f1-3 /proc/loadavg)"; }
+load "before isthmus"
 client isthmus "$ISTHMUS_PORT" ISTHMUS "$ISTHMUS_QUERIES" | tee "$TMP/isthmus.txt"
+load "after isthmus"
 client wlmscpfs "$WLM_PORT" WLMSCP "$WLM_QUERIES" | tee "$TMP/wlm.txt"
+load "after wlmscpfs"
 read -r _ _ I50 I99 < <(grep '^RESULT' "$TMP/isthmus.txt")
 read -r _ _ W50 W99 < <(grep '^RESULT' "$TMP/wlm.txt")
 python3 -c "import sys; i50,i99,w50,w99=map(float,sys.argv[1:]); print('wlmscpfs / isthmus: p50 %.0fx, p99 %.0fx (%d items)' % (w50/i50, w99/i99, $COUNT))" "$I50" "$I99" "$W50" "$W99"

@@ -40,6 +40,10 @@ public protocol WorkflowStore: Store {
     /// which applies the exact PS3.4 K.6 matching to their data sets).
     func worklistItems(matching query: WorklistQuery) async throws -> [WorklistItem]
 
+    /// `worklistItems(matching:)` with each item's current patient record (`currentPatient`), in
+    /// one read: what a Modality Worklist C-FIND SCP needs to answer with current demographics.
+    func worklistMatches(_ query: WorklistQuery) async throws -> [WorklistMatch]
+
     /// Deletes the items that are COMPLETED, DISCONTINUED or CANCELED and were last written
     /// before `date` (worklist retention). Returns how many.
     @discardableResult
@@ -94,6 +98,17 @@ public protocol WorkflowStore: Store {
 }
 
 extension WorkflowStore {
+    /// One read for the items, then one per distinct patient (a store that can do better overrides it).
+    public func worklistMatches(_ query: WorklistQuery) async throws -> [WorklistMatch] {
+        var patients: [PatientKey: StoredPatient?] = [:]
+        var out: [WorklistMatch] = []
+        for item in try await worklistItems(matching: query) {
+            if patients[item.patient] == nil { patients[item.patient] = .some(try await currentPatient(item.patient)) }
+            out.append(WorklistMatch(item: item, currentPatient: patients[item.patient] ?? nil))
+        }
+        return out
+    }
+
     @discardableResult
     public func upsertWorklistItem(_ dataSet: DataSet) async throws -> WorklistUpsertOutcome {
         try await upsertWorklistItem(dataSet, at: Date())

@@ -10,7 +10,7 @@ func worklistItem(_ i: Int, stations: Int) throws -> DataSet {
     var ds = DataSet()
     try ds.set(.patientID, vr: .LO, string: "P\(i % 20_000)")
     try ds.set(Tag(0x0010, 0x0021), vr: .LO, string: "HOSP")
-    try ds.set(.patientName, vr: .PN, string: "DOE^JANE^\(i % 97)")
+    try ds.set(.patientName, vr: .PN, string: "DOE^JANE^\(i % 20_000 % 97)")
     try ds.set(Tag(0x0010, 0x0030), vr: .DA, string: "19700101")
     try ds.set(Tag(0x0010, 0x0040), vr: .CS, string: "F")
     try ds.set(Tag(0x0008, 0x0050), vr: .SH, string: "A\(i)")
@@ -59,13 +59,29 @@ func worklistBench(_ store: SQLiteStore, count: Int) async throws {
     }
 }
 
-/// `isthmus-store-writer worklist-load DIR COUNT WLDIR`: the items of `worklistItem` into the store of an
-/// `isthmus serve` data directory and, the same data sets, as Part 10 files `WLDIR/N.wl` for DCMTK `wlmscpfs`
-/// (Scripts/bench-worklist-cfind.sh).
+/// `isthmus-store-writer worklist-load DIR COUNT WLDIR`: a patient record (as an ADT A08 leaves it) for each of the
+/// items' patients, then the items of `worklistItem` into the store of an `isthmus serve` data directory and, the
+/// same data sets, as Part 10 files `WLDIR/N.wl` for DCMTK `wlmscpfs` (Scripts/bench-worklist-cfind.sh). The
+/// records carry the items' own demographics, so both servers answer the same.
 func worklistLoad(_ store: SQLiteStore, count: Int, files: String) async throws {
     let clock = ContinuousClock()
     let start = clock.now
     try FileManager.default.createDirectory(atPath: files, withIntermediateDirectories: true)
+    let patients = min(count, 20_000)
+    for first in stride(from: 0, to: patients, by: 500) {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for k in first..<min(patients, first + 500) {
+                let item = try worklistItem(k, stations: 50)
+                var attributes = DataSet()
+                for tag in [Tag.patientName, Tag(0x0010, 0x0030), Tag(0x0010, 0x0040)] {
+                    if let e = item[tag] { attributes.set(e) }
+                }
+                let key = PatientKey(id: "P\(k)", issuer: "HOSP")
+                group.addTask { _ = try await store.updatePatient(key, attributes: attributes, at: Date()) }
+            }
+            try await group.waitForAll()
+        }
+    }
     var loaded = 0
     while loaded < count {
         let batch = try (loaded..<min(count, loaded + 5000)).map { try worklistItem($0, stations: 50) }
@@ -75,5 +91,5 @@ func worklistLoad(_ store: SQLiteStore, count: Int, files: String) async throws 
         }
         loaded += batch.count
     }
-    emit("worklist-load: \(count) items into the store and \(files) in \(clock.now - start)")
+    emit("worklist-load: \(patients) patients and \(count) items into the store, the items into \(files), in \(clock.now - start)")
 }

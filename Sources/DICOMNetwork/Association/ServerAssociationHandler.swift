@@ -38,6 +38,11 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
     private var stored = 0
     /// The C-FIND being answered: its request's message ID and the task iterating the matches.
     var finding: (messageID: UInt16?, task: Task<Void, Never>)?
+    /// The pending responses of the C-FIND being answered, on their way to the loop.
+    private var findResponses: FindResponseQueue?
+    /// While true, P-DATA-TF PDUs are written without a flush; `flushDeferred()` flushes them.
+    private var deferFlush = false
+    private var unflushed = false
     /// The C-STORE sub-operation of a C-GET waiting for its response (ServerAssociationHandler+Retrieve).
     var getSubOperation = GetSubOperationState()
     /// MPPS and storage commitment (ServerAssociationHandler+Normalized.swift).
@@ -138,6 +143,11 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
             switch effect {
             case .openTransport, .indicateAssociateAccepted, .indicateAssociateRejected, .confirmRelease:
                 break  // requestor-side effects
+            case .sendPData where deferFlush:
+                if let outgoing {
+                    context.write(wrapOutboundOut(outgoing), promise: written)
+                    unflushed = true
+                }
             case .sendAssociateRQ, .sendAssociateAC, .sendAssociateRJ, .sendPData, .sendReleaseRQ, .sendReleaseRP:
                 if let outgoing { context.writeAndFlush(wrapOutboundOut(outgoing), promise: written) }
             case .indicateAssociateRequest:
@@ -303,6 +313,7 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
             // No response of its own (PS3.7 §9.3.2.3): the C-FIND, C-MOVE or C-GET ends with a Cancel status.
             if let f = finding, f.messageID == command.messageIDBeingRespondedTo {
                 logger.debug("C-CANCEL", metadata: ["messageID": "\(f.messageID.map { "\($0)" } ?? "-")"])
+                findResponses?.discard()
                 f.task.cancel()
             }
         default:
@@ -363,8 +374,9 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
         }
     }
 
-    /// Runs the query handler off the event loop; each match comes back to the loop as a
-    /// pending response, then the final status.
+    /// Runs the query handler off the event loop; the matches come back to the loop as pending
+    /// responses, as many at a time as are waiting (FindResponseQueue: one wake-up and one flush
+    /// for all of them), then the final status.
     private func startFind(_ command: DIMSECommand, contextID: UInt8, bytes: [UInt8]) {
         guard let context, let handler = configuration.query, let pc = accepted[contextID], let model = model(contextID) else { return }
         let ts = TransferSyntax(uid: pc.transferSyntax)
@@ -380,15 +392,22 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let loop = context.eventLoop
         busy += 1
+        let responses = FindResponseQueue()
         let task = Task<Void, Never> {
             var status = DIMSEStatus.success
-            var count = 0
             do {
-                for try await match in handler.find(request) {
-                    if Task.isCancelled { break }
-                    let encoded = try DataSetWriter.encode(match, transferSyntax: ts)
-                    try await loop.submit { bound.value.respondFind(command, contextID: contextID, status: DIMSEStatus.pending, identifier: encoded) }.get()
-                    count += 1
+                func hand(_ encoded: [UInt8]) async {
+                    if responses.append(encoded) {
+                        loop.execute { bound.value.writeFindResponses(command, contextID: contextID, responses) }
+                    }
+                    if responses.isFull { await responses.waitForRoom() }
+                }
+                let encoding = handler as? any EncodingQueryHandler
+                if try await encoding?.findEncoded(request, transferSyntax: ts, send: { await hand($0) }) != true {
+                    for try await match in handler.find(request) {
+                        if Task.isCancelled { break }
+                        await hand(try DataSetWriter.encode(match, transferSyntax: ts))
+                    }
                 }
                 if Task.isCancelled { status = DIMSEStatus.cancel }
             } catch let failure as QueryFailure {
@@ -396,10 +415,39 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
             } catch {
                 status = Task.isCancelled ? DIMSEStatus.cancel : DIMSEStatus.unableToProcess
             }
-            let final = status, matches = count
-            loop.execute { bound.value.finishFind(command, contextID: contextID, status: final, matches: matches) }
+            let final = status
+            loop.execute { bound.value.finishFind(command, contextID: contextID, status: final, responses) }
         }
         finding = (command.messageID, task)
+        findResponses = responses
+    }
+
+    /// The pending responses waiting in `responses`, written with one flush.
+    private func writeFindResponses(_ command: DIMSECommand, contextID: UInt8, _ responses: FindResponseQueue) {
+        let identifiers = responses.take()
+        guard !identifiers.isEmpty, let context else { return }
+        // respondFind's pending response, its command set encoded once for all of them.
+        var rsp = DIMSECommand(field: .cFindRSP)
+        rsp.messageIDBeingRespondedTo = command.messageID
+        rsp.affectedSOPClassUID = command.affectedSOPClassUID
+        rsp.status = DIMSEStatus.pending
+        rsp.hasDataSet = true
+        guard let commandBytes = try? rsp.encoded() else { return }
+        deferFlush = true
+        for identifier in identifiers {
+            guard machine.state == .sta6 || machine.state == .sta7 || machine.state == .sta8 else { break }
+            for pdu in fragmenter.pdus(contextID: contextID, isCommand: true, bytes: ByteBuffer(bytes: commandBytes)) {
+                fire(.pDataRequest, outgoing: pdu)
+            }
+            for pdu in fragmenter.pdus(contextID: contextID, isCommand: false, bytes: ByteBuffer(bytes: identifier)) {
+                fire(.pDataRequest, outgoing: pdu)
+            }
+        }
+        deferFlush = false
+        if unflushed {
+            unflushed = false
+            context.flush()
+        }
     }
 
     /// The C-FIND model proposed on an accepted context.
@@ -407,10 +455,12 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
         request?.presentationContexts.first { $0.id == contextID }.flatMap { QueryModel(rawValue: $0.abstractSyntax) }
     }
 
-    private func finishFind(_ command: DIMSECommand, contextID: UInt8, status: UInt16, matches: Int) {
+    private func finishFind(_ command: DIMSECommand, contextID: UInt8, status: UInt16, _ responses: FindResponseQueue) {
+        writeFindResponses(command, contextID: contextID, responses)
         finding = nil
+        findResponses = nil
         busy -= 1
-        logger.info("C-FIND", metadata: ["sopClassUID": "\(command.affectedSOPClassUID ?? "")", "matches": "\(matches)", "status": "\(String(status, radix: 16))"])
+        logger.info("C-FIND", metadata: ["sopClassUID": "\(command.affectedSOPClassUID ?? "")", "matches": "\(responses.written)", "status": "\(String(status, radix: 16))"])
         respondFind(command, contextID: contextID, status: status, identifier: nil)
         if releasePending && busy == 0 && incoming == nil {
             releasePending = false
@@ -441,10 +491,19 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
         }
     }
 
+    /// The made-up meta headers of the two syntaxes nearly every association uses, made once.
+    private static let explicitLittleEndianHeader = try? DICOMFile(dataSet: DataSet(), transferSyntax: .explicitVRLittleEndian).serialized()
+    private static let implicitLittleEndianHeader = try? DICOMFile(dataSet: DataSet(), transferSyntax: .implicitVRLittleEndian).serialized()
+
     /// A data set received in `transferSyntax` (not a Part 10 file): read behind a made-up meta header.
     static func decodeDataSet(_ bytes: [UInt8], transferSyntax: TransferSyntax) throws(DICOMError) -> DataSet {
         if bytes.isEmpty { return DataSet() }
-        let header = try DICOMFile(dataSet: DataSet(), transferSyntax: transferSyntax).serialized()
+        let header: [UInt8]
+        switch transferSyntax {
+        case .explicitVRLittleEndian where explicitLittleEndianHeader != nil: header = explicitLittleEndianHeader!
+        case .implicitVRLittleEndian where implicitLittleEndianHeader != nil: header = implicitLittleEndianHeader!
+        default: header = try DICOMFile(dataSet: DataSet(), transferSyntax: transferSyntax).serialized()
+        }
         let file = try DICOMFile.read(bytes: header + bytes)
         if let error = file.readError { throw error }
         return file.dataSet
@@ -515,6 +574,7 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
     }
 
     private func discardIncoming() {
+        findResponses?.discard()
         finding?.task.cancel()
         if case .store(_, _, let sink, let path, _)? = incoming {
             try? sink.close()

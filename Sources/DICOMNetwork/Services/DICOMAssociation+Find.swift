@@ -18,16 +18,56 @@ extension DICOMAssociation {
     /// iteration early (or `cancelFind()`) sends a C-CANCEL-RQ; the association stays usable.
     public func find(identifier: DataSet, model: QueryModel, priority: UInt16 = 0) -> AsyncThrowingStream<DataSet, any Error> {
         let (stream, continuation) = AsyncThrowingStream<DataSet, any Error>.makeStream()
-        guard let pc = acceptedContexts(for: model.rawValue).first else {
-            continuation.finish(throwing: DICOMNetworkError(.noPresentationContext, "\(parameters.calledAETitle) did not accept \(model.rawValue)"))
-            return stream
-        }
-        let ts = TransferSyntax(uid: pc.transferSyntax)
-        let encoded: [UInt8]
-        do { encoded = try DataSetWriter.encode(identifier, transferSyntax: ts) } catch {
+        let request: (future: EventLoopFuture<DIMSECommand>, contextID: UInt8)
+        do {
+            request = try sendFind(identifier: identifier, model: model, priority: priority) { continuation.yield($0) }
+        } catch {
             continuation.finish(throwing: error)
             return stream
         }
+        request.future.whenComplete { result in
+            switch result {
+            case .success(let rsp):
+                if let failure = Self.findFailure(rsp) { continuation.finish(throwing: failure) } else { continuation.finish() }
+            case .failure(let error):
+                continuation.finish(throwing: error)
+            }
+        }
+        let contextID = request.contextID
+        continuation.onTermination = { [weak self] termination in
+            if case .cancelled = termination, let self {
+                Task { await self.cancelFind(contextID: contextID) }
+            }
+        }
+        return stream
+    }
+
+    /// All the matches of a C-FIND, gathered on the event loop and handed over once, with the
+    /// final response. Cancelling the calling task sends a C-CANCEL-RQ; the matches that came
+    /// before the Cancel status are returned.
+    public func findAll(identifier: DataSet, model: QueryModel) async throws -> [DataSet] {
+        let matches = NIOLoopBoundBox.makeBoxSendingValue([DataSet](), eventLoop: channel.eventLoop)
+        let request = try sendFind(identifier: identifier, model: model, priority: 0) { matches.value.append($0) }
+        let contextID = request.contextID
+        return try await withTaskCancellationHandler {
+            try await request.future.flatMapThrowing { rsp -> [DataSet] in
+                if let failure = Self.findFailure(rsp) { throw failure }
+                return matches.value
+            }.get()
+        } onCancel: {
+            Task { await self.cancelFind(contextID: contextID) }
+        }
+    }
+
+    /// Sends the C-FIND-RQ; `onMatch` gets the identifier of each pending response, on the event
+    /// loop. The future completes with the final response.
+    private func sendFind(identifier: DataSet, model: QueryModel, priority: UInt16,
+                          onMatch: @escaping @Sendable (DataSet) -> Void) throws -> (future: EventLoopFuture<DIMSECommand>, contextID: UInt8) {
+        guard let pc = acceptedContexts(for: model.rawValue).first else {
+            throw DICOMNetworkError(.noPresentationContext, "\(parameters.calledAETitle) did not accept \(model.rawValue)")
+        }
+        let ts = TransferSyntax(uid: pc.transferSyntax)
+        let encoded = try DataSetWriter.encode(identifier, transferSyntax: ts)
         var rq = DIMSECommand(field: .cFindRQ)
         rq.affectedSOPClassUID = model.rawValue
         rq.priority = priority
@@ -37,37 +77,22 @@ extension DICOMAssociation {
         let future = channel.eventLoop.flatSubmit {
             handler.value.send(command, dataSet: ByteBuffer(bytes: encoded), contextID: contextID) { _, data in
                 do {
-                    continuation.yield(try ServerAssociationHandler.decodeDataSet(data, transferSyntax: ts))
+                    onMatch(try ServerAssociationHandler.decodeDataSet(data, transferSyntax: ts))
                 } catch {
                     handler.value.logger.notice("C-FIND response identifier cannot be read", metadata: ["error": "\(error)"])
                 }
             }
         }
-        future.whenComplete { result in
-            switch result {
-            case .success(let rsp):
-                let status = rsp.status ?? DIMSEStatus.unableToProcess
-                switch DIMSEStatus.category(status) {
-                case .success, .cancel, .warning: continuation.finish()
-                default: continuation.finish(throwing: DICOMNetworkError(.failureStatus, "C-FIND failed with status \(String(status, radix: 16))"))
-                }
-            case .failure(let error):
-                continuation.finish(throwing: error)
-            }
-        }
-        continuation.onTermination = { [weak self] termination in
-            if case .cancelled = termination, let self {
-                Task { await self.cancelFind(contextID: contextID) }
-            }
-        }
-        return stream
+        return (future, contextID)
     }
 
-    /// All the matches of a C-FIND.
-    public func findAll(identifier: DataSet, model: QueryModel) async throws -> [DataSet] {
-        var out: [DataSet] = []
-        for try await m in find(identifier: identifier, model: model) { out.append(m) }
-        return out
+    /// The error a final C-FIND response stands for: none for Success, Cancel or a warning.
+    static func findFailure(_ rsp: DIMSECommand) -> DICOMNetworkError? {
+        let status = rsp.status ?? DIMSEStatus.unableToProcess
+        switch DIMSEStatus.category(status) {
+        case .success, .cancel, .warning: return nil
+        default: return DICOMNetworkError(.failureStatus, "C-FIND failed with status \(String(status, radix: 16))")
+        }
     }
 
     /// Sends a C-CANCEL-RQ for the outstanding C-FIND of `model`; matches already sent still arrive.

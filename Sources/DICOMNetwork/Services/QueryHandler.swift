@@ -44,6 +44,17 @@ public protocol QueryHandler: Sendable {
     func find(_ request: QueryRequest) -> AsyncThrowingStream<DataSet, any Error>
 }
 
+/// A query handler that can hand its matches over already encoded, when it encodes them anyway
+/// (to send each distinct response once): the SCP then sends those bytes as they are, and the
+/// handler runs in the SCP's task (no stream, no second task between them).
+public protocol EncodingQueryHandler: QueryHandler {
+    /// Calls `send` with each match `find(_:)` would return, in order, encoded in `transferSyntax`
+    /// as `DataSetWriter.encode(_:transferSyntax:)` does; throws as `find`'s stream would (the
+    /// task is cancelled on a C-CANCEL-RQ). Returns false, having sent nothing, to have the SCP use
+    /// `find(_:)` instead.
+    func findEncoded(_ request: QueryRequest, transferSyntax: TransferSyntax, send: ([UInt8]) async -> Void) async throws -> Bool
+}
+
 /// Holds data sets in memory and answers queries against them.
 public struct InMemoryQueryHandler: QueryHandler {
     public var dataSets: [DataSet]
@@ -74,13 +85,26 @@ public struct InMemoryQueryHandler: QueryHandler {
     /// (plus its Specific Character Set); duplicates (same returned values) sent once.
     public static func matches(of identifier: DataSet, in dataSets: [DataSet]) -> [DataSet] {
         var out: [DataSet] = []
-        var seen = Set<[UInt8]>()
-        for ds in dataSets where QueryMatcher.matches(ds, identifier) {
-            let response = QueryMatcher.response(ds, identifier)
-            let key = (try? DataSetWriter.encode(response, transferSyntax: .explicitVRLittleEndian)) ?? []
-            if seen.insert(key).inserted { out.append(response) }
+        var seen = Set<EncodedResponse>()
+        let query = QueryMatcher.PreparedQuery(identifier)
+        for ds in dataSets where query.matches(ds) {
+            let response = query.response(ds)
+            if seen.insert(EncodedResponse(response)).inserted { out.append(response) }
         }
         return out
+    }
+}
+
+/// A response's bytes (explicit VR little endian), to send each distinct response once.
+public struct EncodedResponse: Hashable, Sendable {
+    public let bytes: [UInt8]
+
+    public init(_ response: DataSet) {
+        bytes = (try? DataSetWriter.encode(response, transferSyntax: .explicitVRLittleEndian)) ?? []
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
     }
 }
 
@@ -91,20 +115,10 @@ public enum QueryMatcher {
         tag != .specificCharacterSet && tag != Tag(0x0008, 0x0052) && tag.group > 0x0002
     }
 
-    /// Whether `record` matches every key of `query`.
+    /// Whether `record` matches every key of `query` (for many records, prepare the query once:
+    /// `PreparedQuery`).
     public static func matches(_ record: DataSet, _ query: DataSet) -> Bool {
-        for key in query where isMatchKey(key.tag) {
-            if key.vr == .SQ {
-                guard let item = key.items?.first, !item.dataSet.isEmpty else { continue }  // universal
-                guard let items = record.items(key.tag), items.contains(where: { matches($0.dataSet, item.dataSet) }) else { return false }
-                continue
-            }
-            let values = (query.strings(key.tag) ?? []).map(trim).filter { !$0.isEmpty }
-            if values.isEmpty { continue }  // universal matching
-            let recordValues = (record.strings(key.tag) ?? []).map(trim)
-            if !matchValue(values, vr: key.vr, recordValues: recordValues) { return false }
-        }
-        return true
+        PreparedQuery(query).matches(record)
     }
 
     /// One key: the query's values (a UID list when there are several) against the record's.
@@ -113,7 +127,8 @@ public enum QueryMatcher {
             return recordValues.contains { values.contains($0) }
         }
         let v = values[0]
-        if [.DA, .TM, .DT].contains(vr), v.contains("-") {
+        let isDateTime = vr == .DA || vr == .TM || vr == .DT
+        if isDateTime, v.utf8.contains(UInt8(ascii: "-")) {
             let parts = v.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             let lo = parts[0], hi = parts.count > 1 ? parts[1] : ""
             return recordValues.contains { r in
@@ -121,7 +136,7 @@ public enum QueryMatcher {
             }
         }
         let insensitive = vr == .PN
-        if v.contains("*") || v.contains("?"), ![.DA, .TM, .DT, .UI].contains(vr) {
+        if v.utf8.contains(where: { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") }), !isDateTime, vr != .UI {
             return recordValues.contains { wildcard(insensitive ? v.uppercased() : v, insensitive ? $0.uppercased() : $0) }
         }
         return recordValues.contains { insensitive ? $0.uppercased() == v.uppercased() : $0 == v }
@@ -144,25 +159,7 @@ public enum QueryMatcher {
     /// The requested keys with the record's values (zero length when it has none), sequences
     /// reduced item by item, plus the record's Specific Character Set and the query's level.
     public static func response(_ record: DataSet, _ query: DataSet) -> DataSet {
-        var out = DataSet()
-        if let cs = record[.specificCharacterSet] { out.set(cs) }
-        for key in query where key.tag.group > 0x0002 && key.tag != .specificCharacterSet {
-            if key.tag == Tag(0x0008, 0x0052) { out.set(key); continue }
-            if key.vr == .SQ {
-                let sub = key.items?.first?.dataSet
-                let items = (record.items(key.tag) ?? []).compactMap { item -> DICOM.Item? in
-                    guard let sub, !sub.isEmpty else { return item }
-                    guard matches(item.dataSet, sub) else { return nil }
-                    return DICOM.Item(dataSet: response(item.dataSet, sub))
-                }
-                out.set(key.tag, items: items)
-            } else if let e = record[key.tag] {
-                out.set(e)
-            } else {
-                out.set(DataElement(tag: key.tag, vr: key.vr, bytes: []))
-            }
-        }
-        return out
+        PreparedQuery(query).response(record)
     }
 
     static func trim(_ s: String) -> String {

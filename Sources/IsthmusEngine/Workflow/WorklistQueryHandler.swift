@@ -9,7 +9,7 @@ import Foundation
 import IsthmusStore
 
 /// Answers Modality Worklist queries from the store; other models go to `fallback`.
-public struct WorklistQueryHandler: QueryHandler {
+public struct WorklistQueryHandler: EncodingQueryHandler {
     public let store: any WorkflowStore
     public let fallback: (any QueryHandler)?
 
@@ -28,23 +28,42 @@ public struct WorklistQueryHandler: QueryHandler {
         return AsyncThrowingStream { continuation in
             let task = Task {
                 do {
-                    let items = try await store.worklistItems(matching: Self.prefilter(identifier))
-                    var seen = Set<[UInt8]>()
-                    for item in items {
-                        try Task.checkCancellation()
-                        var ds = item.dataSet
-                        if let current = try await store.currentPatient(item.patient) { Self.overlay(current, on: &ds) }
-                        guard QueryMatcher.matches(ds, identifier) else { continue }
-                        let response = QueryMatcher.response(ds, identifier)
-                        let key = (try? DataSetWriter.encode(response, transferSyntax: .explicitVRLittleEndian)) ?? []
-                        if seen.insert(key).inserted { continuation.yield(response) }
-                    }
+                    try await Self.answer(identifier, store: store) { response, _ in continuation.yield(response) }
                     continuation.finish()
                 } catch {
                     continuation.finish(throwing: error)
                 }
             }
             continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// Worklist answers handed to the SCP already encoded (the bytes that told duplicates apart,
+    /// when the syntax is explicit VR little endian), in the SCP's task; other models through `find`.
+    public func findEncoded(_ request: QueryRequest, transferSyntax: TransferSyntax, send: ([UInt8]) async -> Void) async throws -> Bool {
+        guard request.model == .modalityWorklist else { return false }
+        try await Self.answer(request.identifier, store: store) { response, encoded in
+            // (Empty bytes: the response could not be encoded; encoding it again throws, as `find`'s caller would.)
+            await send(transferSyntax == .explicitVRLittleEndian && !encoded.bytes.isEmpty
+                ? encoded.bytes : try DataSetWriter.encode(response, transferSyntax: transferSyntax))
+        }
+        return true
+    }
+
+    /// The responses to a worklist identifier, each distinct one once, with the bytes that told it apart.
+    static func answer(_ identifier: DataSet, store: any WorkflowStore, _ each: (DataSet, EncodedResponse) async throws -> Void) async throws {
+        // One read for the items and their patients' current records.
+        let matches = try await store.worklistMatches(prefilter(identifier))
+        let query = QueryMatcher.PreparedQuery(identifier)
+        var seen = Set<EncodedResponse>()
+        for match in matches {
+            try Task.checkCancellation()
+            var ds = match.item.dataSet
+            if let current = match.currentPatient { overlay(current, on: &ds) }
+            guard query.matches(ds) else { continue }
+            let response = query.response(ds)
+            let encoded = EncodedResponse(response)
+            if seen.insert(encoded).inserted { try await each(response, encoded) }
         }
     }
 

@@ -103,27 +103,32 @@ extension SQLiteStore {
     }
 
     public func currentPatient(_ key: PatientKey) async throws -> StoredPatient? {
-        try await read { db in
-            var seen: Set<PatientKey> = []
-            var record = try Self.patientRow(db, key)
-            while let r = record, let into = r.mergedInto, seen.insert(r.key).inserted {
-                guard let next = try Self.patientRow(db, into) else { return r }
-                record = next
-            }
-            return record
+        try await read { db in try Self.currentPatientRow(db, key) }
+    }
+
+    /// The record of `key`, or the one it was merged into (following chains of merges).
+    static func currentPatientRow(_ db: Database, _ key: PatientKey) throws -> StoredPatient? {
+        var seen: Set<PatientKey> = []
+        var record = try patientRow(db, key)
+        while let r = record, let into = r.mergedInto, seen.insert(r.key).inserted {
+            guard let next = try patientRow(db, into) else { return r }
+            record = next
         }
+        return record
     }
 
     static func patientRow(_ db: Database, _ key: PatientKey) throws -> StoredPatient? {
-        guard let row = try db.row(sql: "SELECT * FROM patient WHERE patient_id = ? AND issuer_of_patient_id = ?", arguments: [key.id, key.issuer])
+        guard let row = try db.row(sql: "SELECT data, merged_into_id, merged_into_issuer, merged_at, updated_at FROM patient WHERE patient_id = ? AND issuer_of_patient_id = ?",
+                                   arguments: [key.id, key.issuer])
         else { return nil }
-        let data: Data = row["data"]
-        let intoID: String? = row["merged_into_id"]
-        let intoIssuer: String? = row["merged_into_issuer"]
-        let mergedAt: Double? = row["merged_at"]
+        // By position, in the order selected.
+        let data: Data = row[0]
+        let intoID: String? = row[1]
+        let intoIssuer: String? = row[2]
+        let mergedAt: Double? = row[3]
         return StoredPatient(
             key: key, attributes: try DataSet(storedBytes: [UInt8](data)), mergedInto: intoID.map { PatientKey(id: $0, issuer: intoIssuer ?? "") },
-            mergedAt: mergedAt.map(Date.init(storeSeconds:)), updatedAt: Date(storeSeconds: row["updated_at"]))
+            mergedAt: mergedAt.map(Date.init(storeSeconds:)), updatedAt: Date(storeSeconds: row[4]))
     }
 
     /// A record with only the identity (a merge or identifier change naming an unknown patient).

@@ -98,16 +98,17 @@ extension SQLiteStore: WorkflowStore {
         }
     }
 
-    /// The item of a row: its data set decoded, the indexed attributes from the columns.
+    /// The item of a row of `worklistItemColumns` (read by position, in that order): its data set
+    /// decoded, the indexed attributes from the columns.
     static func worklistItem(_ row: Row) throws -> WorklistItem {
-        let data: Data = row["data"]
-        let status: String = row["status"]
+        let data: Data = row[0]
+        let status: String = row[11]
         return WorklistItem(
             dataSet: try DataSet(storedBytes: [UInt8](data)),
-            key: WorklistKey(accessionNumber: row["accession_number"], requestedProcedureID: row["requested_procedure_id"], scheduledProcedureStepID: row["sps_id"]),
-            patient: PatientKey(id: row["patient_id"], issuer: row["issuer_of_patient_id"]), patientName: row["patient_name"],
-            stationAETitle: row["station_ae"], modality: row["modality"], startDate: row["start_date"], startTime: row["start_time"],
-            status: ProcedureStepStatus(rawValue: status), studyInstanceUID: row["study_instance_uid"], updatedAt: Date(storeSeconds: row["updated_at"]))
+            key: WorklistKey(accessionNumber: row[1], requestedProcedureID: row[2], scheduledProcedureStepID: row[3]),
+            patient: PatientKey(id: row[4], issuer: row[5]), patientName: row[6],
+            stationAETitle: row[7], modality: row[8], startDate: row[9], startTime: row[10],
+            status: ProcedureStepStatus(rawValue: status), studyInstanceUID: row[12], updatedAt: Date(storeSeconds: row[13]))
     }
 
     static let worklistItemColumns = "data, accession_number, requested_procedure_id, sps_id, patient_id, issuer_of_patient_id, patient_name, station_ae, modality, start_date, start_time, status, study_instance_uid, updated_at"
@@ -115,6 +116,20 @@ extension SQLiteStore: WorkflowStore {
     public func worklistItems(matching q: WorklistQuery) async throws -> [WorklistItem] {
         let (sql, arguments) = Self.worklistSQL(q, columns: Self.worklistItemColumns)
         return try await read { db in try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.worklistItem) }
+    }
+
+    /// The items and their patients' current records in one read transaction (one hop to a
+    /// reader, whatever the number of items; each distinct patient looked up once).
+    public func worklistMatches(_ q: WorklistQuery) async throws -> [WorklistMatch] {
+        let (sql, arguments) = Self.worklistSQL(q, columns: Self.worklistItemColumns)
+        return try await read { db in
+            var patients: [PatientKey: StoredPatient?] = [:]
+            return try db.rows(sql: sql, arguments: arguments).map { row in
+                let item = try Self.worklistItem(row)
+                if patients[item.patient] == nil { patients[item.patient] = .some(try Self.currentPatientRow(db, item.patient)) }
+                return WorklistMatch(item: item, currentPatient: patients[item.patient] ?? nil)
+            }
+        }
     }
 
     /// The row ids the query selects, without reading the data sets (for measuring the index).
