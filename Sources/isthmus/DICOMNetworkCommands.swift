@@ -373,25 +373,15 @@ extension DICOMCommand {
 
         @Argument(help: "The remote AE: AE@HOST:PORT.") var remote: RemoteAE
         @Option(help: "The move destination's AE title (known to the remote AE).") var dest: String
-        @Option(help: "Query/Retrieve Level (PATIENT, STUDY, SERIES, IMAGE).") var level = "STUDY"
-        @Option(name: [.customShort("k"), .long], help: "A key: KEYWORD=VALUE or GGGG,EEEE=VALUE (repeatable).") var key: [String] = []
-        @Flag(help: "Patient Root Q/R information model (default: Study Root).") var patientRoot = false
-        @Option(help: "Our own AE title (calling AE title).") var aet = "ISTHMUS"
-        @Option(help: "Seconds to wait for the connection, association and each response.") var timeout = 60
-        @Flag(name: .shortAndLong, help: "Log the association and print each pending response.") var verbose = false
-        @OptionGroup(title: "TLS") var tlsOptions: DICOMTLSOptions
+        @OptionGroup var options: RetrieveOptions
 
         func run() async throws {
-            let model: RetrieveModel = patientRoot ? .patientRoot : .studyRoot
-            let identifier: DataSet
-            do { identifier = try DICOMCommand.retrieveIdentifier(level: level, keys: key) } catch {
-                printError("bad key: \(error)")
-                throw ExitCode(1)
-            }
-            let params = AssociationParameters(host: remote.host, port: remote.port, callingAETitle: aet, calledAETitle: remote.aeTitle,
+            let model = options.model
+            let identifier = try options.identifier()
+            let params = AssociationParameters(host: remote.host, port: remote.port, callingAETitle: options.aet, calledAETitle: remote.aeTitle,
                                                presentationContexts: DICOMAssociation.moveContexts([model]))
             let dest = self.dest
-            let result = try await DICOMCommand.retrieve(params, tls: tlsOptions, timeout: timeout, operation: "move", verbose: verbose) { assoc, progress in
+            let result = try await DICOMCommand.retrieve(params, options: options, operation: "move") { assoc, progress in
                 try await assoc.move(identifier: identifier, model: model, destination: dest, progress: progress)
             }
             try DICOMCommand.report("C-MOVE to \(dest)", result)
@@ -410,28 +400,19 @@ extension DICOMCommand {
 
         @Argument(help: "The remote AE: AE@HOST:PORT.") var remote: RemoteAE
         @Option(help: "Folder the instances are written to (created if needed).") var out: String
-        @Option(help: "Query/Retrieve Level (PATIENT, STUDY, SERIES, IMAGE).") var level = "STUDY"
-        @Option(name: [.customShort("k"), .long], help: "A key: KEYWORD=VALUE or GGGG,EEEE=VALUE (repeatable).") var key: [String] = []
-        @Flag(help: "Patient Root Q/R information model (default: Study Root).") var patientRoot = false
-        @Option(help: "Our own AE title (calling AE title).") var aet = "ISTHMUS"
-        @Option(help: "Seconds to wait for the connection, association and each response.") var timeout = 60
-        @Flag(name: .shortAndLong, help: "Log the association and print each pending response.") var verbose = false
-        @OptionGroup(title: "TLS") var tlsOptions: DICOMTLSOptions
+        @OptionGroup var options: RetrieveOptions
 
         func run() async throws {
-            let model: RetrieveModel = patientRoot ? .patientRoot : .studyRoot
-            let identifier: DataSet
-            do { identifier = try DICOMCommand.retrieveIdentifier(level: level, keys: key) } catch {
-                printError("bad key: \(error)")
-                throw ExitCode(1)
-            }
+            let model = options.model
+            let identifier = try options.identifier()
             do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
                 printError("cannot create \(out): \(error)")
                 throw ExitCode(1)
             }
-            let params = AssociationParameters.forGet(host: remote.host, port: remote.port, callingAETitle: aet, calledAETitle: remote.aeTitle, models: [model])
+            let params = AssociationParameters.forGet(host: remote.host, port: remote.port, callingAETitle: options.aet, calledAETitle: remote.aeTitle,
+                                                      models: [model])
             let out = self.out
-            let result = try await DICOMCommand.retrieve(params, tls: tlsOptions, timeout: timeout, operation: "get", verbose: verbose) { assoc, progress in
+            let result = try await DICOMCommand.retrieve(params, options: options, operation: "get") { assoc, progress in
                 try await assoc.get(identifier: identifier, model: model, into: out, progress: progress)
             }
             try DICOMCommand.report("C-GET into \(out)", result)
@@ -455,11 +436,33 @@ final class SignalOnce: @unchecked Sendable {
     }
 }
 
+/// What `dicom move` and `dicom get` share: the identifier, the model, our AE title, timeouts, TLS.
+struct RetrieveOptions: ParsableArguments {
+    @Option(help: "Query/Retrieve Level (PATIENT, STUDY, SERIES, IMAGE).") var level = "STUDY"
+    @Option(name: [.customShort("k"), .long], help: "A key: KEYWORD=VALUE or GGGG,EEEE=VALUE (repeatable).") var key: [String] = []
+    @Flag(help: "Patient Root Q/R information model (default: Study Root).") var patientRoot = false
+    @Option(help: "Our own AE title (calling AE title).") var aet = "ISTHMUS"
+    @Option(help: "Seconds to wait for the connection, association and each response.") var timeout = 60
+    @Flag(name: .shortAndLong, help: "Log the association and print each pending response.") var verbose = false
+    @OptionGroup(title: "TLS") var tlsOptions: DICOMTLSOptions
+
+    var model: RetrieveModel { patientRoot ? .patientRoot : .studyRoot }
+
+    /// The identifier from --level and the keys; exit status 1 for a bad key.
+    func identifier() throws -> DataSet {
+        do { return try DICOMCommand.retrieveIdentifier(level: level, keys: key) } catch {
+            printError("bad key: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
+
 extension DICOMCommand {
     /// Opens the association (TLS and timeouts from the options), runs one C-MOVE or C-GET on it (printing pending
     /// counts when verbose) and releases it; exit status 1 when any of that fails.
-    static func retrieve(_ parameters: AssociationParameters, tls: DICOMTLSOptions, timeout: Int, operation: String, verbose: Bool,
+    static func retrieve(_ parameters: AssociationParameters, options: RetrieveOptions, operation: String,
                          _ body: (DICOMAssociation, @escaping @Sendable (RetrieveResult) -> Void) async throws -> RetrieveResult) async throws -> RetrieveResult {
+        let tls = options.tlsOptions, timeout = options.timeout, verbose = options.verbose
         var params = parameters
         do { params.tls = try tls.clientContext() } catch {
             printError("TLS: \(error)")
