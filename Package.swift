@@ -31,10 +31,12 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "DICOM", dependencies: ["CZlib"]),
         .target(name: "HL7"),
+        // TLS configurations from PEM files, shared by MLLP, DICOM and the HTTP destination.
+        .target(name: "TLSFiles", dependencies: [.product(name: "NIOSSL", package: "swift-nio-ssl")]),
         .target(
             name: "MLLP",
             dependencies: [
-                "HL7",
+                "HL7", "TLSFiles",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -44,7 +46,7 @@ let package = Package(
         .target(
             name: "DICOMNetwork",
             dependencies: [
-                "DICOM",
+                "DICOM", "TLSFiles",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -61,7 +63,7 @@ let package = Package(
         .target(
             name: "IsthmusEngine",
             dependencies: [
-                "DICOM", "HL7", "MLLP", "DICOMNetwork", "IsthmusStore", "Mapping", "YAMLReading",
+                "DICOM", "HL7", "MLLP", "DICOMNetwork", "IsthmusStore", "Mapping", "YAMLReading", "TLSFiles",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -5,6 +5,7 @@
 // deployment's (2762 is the registered "dicom-tls" port).
 
 import NIOSSL
+import TLSFiles
 
 /// Builders of NIOSSL contexts for DICOM application entities, from PEM files. Set the result as
 /// ``DICOMServerConfiguration/tls`` or ``AssociationParameters/tls``.
@@ -14,15 +15,7 @@ public enum DICOMTLS {
     /// The client certificate's names are not checked (SCUs are known by their certificate, not
     /// by a host name).
     public static func serverContext(certificateChain: String, privateKey: String, clientCA: String? = nil) throws -> NIOSSLContext {
-        let chain = try NIOSSLCertificate.fromPEMFile(certificateChain).map { NIOSSLCertificateSource.certificate($0) }
-        var config = TLSConfiguration.makeServerConfiguration(certificateChain: chain,
-                                                              privateKey: .privateKey(try NIOSSLPrivateKey(file: privateKey, format: .pem)))
-        config.minimumTLSVersion = .tlsv12
-        if let clientCA {
-            config.trustRoots = .file(clientCA)
-            config.certificateVerification = .noHostnameVerification
-        }
-        return try NIOSSLContext(configuration: config)
+        try NIOSSLContext(configuration: TLSFiles.serverConfiguration(certificateChain: certificateChain, privateKey: privateKey, clientCA: clientCA))
     }
 
     /// An SCU context: the SCP's certificate is verified against `ca` (the system roots when nil);
@@ -32,15 +25,8 @@ public enum DICOMTLS {
     /// — the chain is still verified against `ca`.
     public static func clientContext(ca: String? = nil, certificateChain: String? = nil, privateKey: String? = nil,
                                      verifyHostname: Bool = true) throws -> NIOSSLContext {
-        var config = TLSConfiguration.makeClientConfiguration()
-        config.minimumTLSVersion = .tlsv12
-        if let ca { config.trustRoots = .file(ca) }
-        config.certificateVerification = verifyHostname ? .fullVerification : .noHostnameVerification
-        if let certificateChain, let privateKey {
-            config.certificateChain = try NIOSSLCertificate.fromPEMFile(certificateChain).map { .certificate($0) }
-            config.privateKey = .privateKey(try NIOSSLPrivateKey(file: privateKey, format: .pem))
-        }
-        return try NIOSSLContext(configuration: config)
+        try NIOSSLContext(configuration: TLSFiles.clientConfiguration(ca: ca, certificateChain: certificateChain, privateKey: privateKey,
+                                                                      verifyHostname: verifyHostname))
     }
 
     /// Whether `host` is an IPv4 or IPv6 literal (no SNI is sent for those, RFC 6066 §3).

@@ -13,6 +13,7 @@ import NIOCore
 import NIOHTTP1
 import NIOConcurrencyHelpers
 import NIOSSL
+import TLSFiles
 
 /// POSTs entries to one URL.
 public struct HTTPSender: DestinationSender {
@@ -109,13 +110,7 @@ public struct HTTPSender: DestinationSender {
     public func close() async { await client.shutdown() }
 
     static func tlsConfiguration(_ t: TLSSettings) throws -> TLSConfiguration {
-        var c = TLSConfiguration.makeClientConfiguration()
-        if let ca = t.ca { c.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca)) }
-        if let certificate = t.certificate, let key = t.key {
-            c.certificateChain = try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) }
-            c.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
-        }
-        return c
+        try TLSFiles.clientConfiguration(ca: t.ca, certificateChain: t.certificate, privateKey: t.key)
     }
 }
 
