@@ -22,6 +22,13 @@ public protocol Store: Sendable {
     /// commit fails: then nothing of the message is stored and the sender must get a negative ACK.
     func receive(_ message: InboundMessage, deliveries: [Delivery], events: [StateChange]) async throws -> ReceiveOutcome
 
+    /// `receive(_:deliveries:events:)` for callers that must not wait (an event loop): the outcome goes to
+    /// `completion`, once the commit is durable or failed, on a thread of the store's choosing. The default
+    /// runs the async method in a task; `SQLiteStore` hands the write to its group commit directly and
+    /// completes from the thread that made it durable.
+    func receive(_ message: InboundMessage, deliveries: [Delivery], events: [StateChange],
+                 completion: @escaping @Sendable (Result<ReceiveOutcome, any Error>) -> Void)
+
     /// A message with its state history and its queue entries, or nil if there is none (pruned).
     func message(_ id: MessageID) async throws -> StoredMessage?
 
@@ -132,6 +139,13 @@ public protocol Store: Sendable {
 extension Store {
     public func receive(_ message: InboundMessage, deliveries: [Delivery] = []) async throws -> ReceiveOutcome {
         try await receive(message, deliveries: deliveries, events: [])
+    }
+
+    public func receive(_ message: InboundMessage, deliveries: [Delivery], events: [StateChange],
+                        completion: @escaping @Sendable (Result<ReceiveOutcome, any Error>) -> Void) {
+        Task {
+            do { completion(.success(try await receive(message, deliveries: deliveries, events: events))) } catch { completion(.failure(error)) }
+        }
     }
 
     public func listMessages(channel: String? = nil, status: MessageStatus? = nil, since: Date? = nil, limit: Int = 100) async throws -> [MessageSummary] {

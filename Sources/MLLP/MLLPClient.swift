@@ -87,6 +87,43 @@ public actor MLLPClient {
     }
 
     /// Closes the connection (a later send opens a new one).
+    /// Sends `payloads` in order over one connection, one at a time, and hands each reply (or the failure of its
+    /// send) to `handle`, on the connection's event loop — no task hand-off between messages. Stops after a failed
+    /// send, or when `handle` returns false. Nothing is resent here: a failed send closes the connection (the next
+    /// call reconnects); failing to connect is handed to `handle` as the first payload's failure.
+    public func sendEach(_ payloads: [ByteBuffer], _ handle: @escaping @Sendable (Int, Result<ByteBuffer, any Error>) -> Bool) async {
+        guard !payloads.isEmpty else { return }
+        await acquire()
+        defer { release() }
+        let connection: MLLPConnection
+        do {
+            connection = try await connected()
+        } catch {
+            _ = handle(0, .failure(error))
+            return
+        }
+        let timeout = configuration.ackTimeout
+        // true: ended by a failed send.
+        let done = connection.eventLoop.makePromise(of: Bool.self)
+        @Sendable func send(_ i: Int) {
+            connection.sendFuture(payloads[i], timeout: timeout).whenComplete { result in
+                let goOn = handle(i, result)
+                if case .failure = result {
+                    done.succeed(true)
+                } else if goOn && i + 1 < payloads.count {
+                    send(i + 1)
+                } else {
+                    done.succeed(false)
+                }
+            }
+        }
+        send(0)
+        if (try? await done.futureResult.get()) ?? true {
+            await connection.close()
+            self.connection = nil
+        }
+    }
+
     public func close() async {
         await connection?.close()
         connection = nil

@@ -66,14 +66,24 @@ public final class MLLPConnection: Sendable {
     /// - Throws: ``MLLPError`` `.timeout` (the connection is then closed, as the reply order is lost),
     ///   `.connectionClosed`, or the channel's error (TLS, framing).
     public func send(_ payload: ByteBuffer, timeout: Duration = .seconds(30)) async throws -> ByteBuffer {
+        try await sendFuture(payload, timeout: timeout).get()
+    }
+
+    /// The event loop of the connection (where ``sendFuture(_:timeout:)`` completes).
+    public var eventLoop: any EventLoop { channel.eventLoop }
+
+    /// ``send(_:timeout:)`` without a task: the reply block as a future completed on the connection's event
+    /// loop, for callers that chain sends there.
+    public func sendFuture(_ payload: ByteBuffer, timeout: Duration = .seconds(30)) -> EventLoopFuture<ByteBuffer> {
         let promise = channel.eventLoop.makePromise(of: ByteBuffer.self)
         let channel = self.channel
         let replies = self.replies
-        channel.eventLoop.execute {
+        let work: @Sendable () -> Void = {
             replies.enqueue(promise, channel: channel, timeout: .milliseconds(timeout.milliseconds))
             channel.writeAndFlush(payload).whenFailure { promise.fail($0) }
         }
-        return try await promise.futureResult.get()
+        if channel.eventLoop.inEventLoop { work() } else { channel.eventLoop.execute(work) }
+        return promise.futureResult
     }
 
     /// Closes the connection.

@@ -65,7 +65,11 @@ struct HL7BenchMLLPCommand: AsyncParsableCommand {
             server = s
             host = "127.0.0.1"
             port = s.localPort ?? 0
-            Task { try await s.serve { payload in try HL7Receiver.handle(payload, n: 0, directory: nil, quiet: true) } }
+            Task {
+                try await s.serve(onEventLoop: { payload, loop in
+                    loop.makeCompletedFuture { try HL7Receiver.handle(payload, n: 0, directory: nil, quiet: true) }
+                })
+            }
         }
         for n in connections.split(separator: ",").compactMap({ Int($0) }) where n > 0 {
             let pool = MLLPClientPool(host: host, port: port, size: n)

@@ -295,8 +295,16 @@ struct HL7ListenCommand: AsyncParsableCommand {
         let directory = out
         let quiet = self.quiet
         let counter = Counter()
-        try await server.serve { payload in
-            try HL7Receiver.handle(payload, n: counter.next(), directory: directory, quiet: quiet)
+        if directory == nil {
+            // Nothing written to disk: answer on the event loop, no task per message.
+            try await server.serve(onEventLoop: { payload, loop in
+                loop.makeCompletedFuture { try HL7Receiver.handle(payload, n: counter.next(), directory: nil, quiet: quiet) }
+            })
+        } else {
+            // Each message is written and fsync'd before its ACK: off the event loop.
+            try await server.serve { payload in
+                try HL7Receiver.handle(payload, n: counter.next(), directory: directory, quiet: quiet)
+            }
         }
         printError("isthmus: stopped; \(server.statistics.frames) messages, \(server.statistics.discardedBytes) bytes outside blocks discarded")
     }

@@ -51,7 +51,6 @@ public struct DeliveryWorker: Sendable {
         await sender.close()
     }
 
-    /// Claims and delivers the head entry if it is due; false when there was none.
     /// Claims up to `batchSize` due entries from the head of the queue and delivers them in order; stops at the
     /// first failure (retried or dead-lettered by the policy, the rest of the claim back to pending). False when
     /// nothing was due.
@@ -59,39 +58,34 @@ public struct DeliveryWorker: Sendable {
     public func deliverNext(now: Date = Date()) async throws -> Bool {
         let entries = try await store.claim(destination: queue, limit: batchSize, now: now)
         guard !entries.isEmpty else { return false }
-        for (index, entry) in entries.enumerated() {
-            if index > 0 && Task.isCancelled {
-                await store.unclaim(destination: queue)
-                break
-            }
-            guard try await deliver(entry) else { break }
+        let store = self.store, logger = self.logger
+        let outcomes = await sender.deliver(entries) { entry, response in
+            // Not waiting for the commit: a crash before it only means this entry is sent again (at least once).
+            store.markSentWithoutWaiting(entry.id, at: Date(), response: response)
+            logger.debug("delivered", metadata: ["entry": "\(entry.id)", "message": "\(entry.messageID)", "response": "\(response)"])
+        }
+        if let last = outcomes.last, case .failed(let failure, let reason) = last {
+            try await failed(entries[outcomes.count - 1], failure, reason: reason)
+        } else if outcomes.count < entries.count {
+            // Cancelled between two entries: the rest of the claim goes back to pending.
+            await store.unclaim(destination: queue)
         }
         return true
     }
 
-    /// Sends one claimed entry and records the outcome; false when it failed (the claim is released).
-    private func deliver(_ entry: ClaimedEntry) async throws -> Bool {
-        let outcome = await sender.deliver(entry)
+    /// Records a failed attempt: retried after the policy's delay, or dead-lettered (the claim is released).
+    private func failed(_ entry: ClaimedEntry, _ failure: RetryPolicy.Failure, reason: String) async throws {
         let meta: Logger.Metadata = ["entry": "\(entry.id)", "message": "\(entry.messageID)"]
-        switch outcome {
-        case .delivered(let response):
-            // Not waiting for the commit: a crash before it only means this entry is sent again (at least once).
-            store.markSentWithoutWaiting(entry.id, at: Date(), response: response)
-            logger.debug("delivered", metadata: meta.merging(["response": "\(response)"]) { a, _ in a })
-            return true
-        case .failed(let failure, let reason):
-            let attempts = entry.attempts + 1
-            switch policy.decision(afterAttempts: attempts, failure: failure) {
-            case .retry(let delay):
-                let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
-                try await store.markFailed(entry.id, error: reason, retryAt: Date().addingTimeInterval(seconds))
-                logger.notice("delivery failed, will retry", metadata: meta.merging(["attempts": "\(attempts)", "retryIn": "\(delay)", "reason": "\(reason)"]) { a, _ in a })
-            case .deadLetter:
-                try await store.markFailed(entry.id, error: reason, retryAt: Date())
-                try await store.deadLetter(entry.id, reason: reason)
-                logger.warning("dead-lettered", metadata: meta.merging(["attempts": "\(attempts)", "reason": "\(reason)"]) { a, _ in a })
-            }
-            return false
+        let attempts = entry.attempts + 1
+        switch policy.decision(afterAttempts: attempts, failure: failure) {
+        case .retry(let delay):
+            let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
+            try await store.markFailed(entry.id, error: reason, retryAt: Date().addingTimeInterval(seconds))
+            logger.notice("delivery failed, will retry", metadata: meta.merging(["attempts": "\(attempts)", "retryIn": "\(delay)", "reason": "\(reason)"]) { a, _ in a })
+        case .deadLetter:
+            try await store.markFailed(entry.id, error: reason, retryAt: Date())
+            try await store.deadLetter(entry.id, reason: reason)
+            logger.warning("dead-lettered", metadata: meta.merging(["attempts": "\(attempts)", "reason": "\(reason)"]) { a, _ in a })
         }
     }
 }

@@ -6,6 +6,7 @@ import IsthmusStore
 import MLLP
 import NIOCore
 import NIOSSL
+import Synchronization
 
 /// Sends HL7 entries to an MLLP peer over one kept-open connection.
 public struct MLLPSender: DestinationSender {
@@ -27,16 +28,47 @@ public struct MLLPSender: DestinationSender {
     }
 
     public func deliver(_ entry: ClaimedEntry) async -> DeliveryOutcome {
-        guard entry.kind == .hl7 else { return .failed(.unsendable, reason: "an MLLP destination sends HL7 messages only") }
-        let message: Message
-        do {
-            message = try Transformer.apply(transforms, to: try Message(entry.payload))
-        } catch {
-            return .failed(.unsendable, reason: "cannot prepare the message: \(error)")
+        await deliver([entry]) { _, _ in }.first ?? .failed(.transport, reason: "not sent")
+    }
+
+    /// Sends the entries over the kept-open connection one at a time, each after the previous one's ACK, chained
+    /// on the connection's event loop (no task hand-off per message); stops at the first not accepted.
+    public func deliver(_ entries: [ClaimedEntry], delivered: @escaping @Sendable (ClaimedEntry, String) -> Void) async -> [DeliveryOutcome] {
+        var payloads: [ByteBuffer] = []
+        var controlIDs: [String?] = []
+        var unsendable: DeliveryOutcome?
+        for entry in entries {
+            guard entry.kind == .hl7 else {
+                unsendable = .failed(.unsendable, reason: "an MLLP destination sends HL7 messages only")
+                break
+            }
+            do {
+                let message = try Transformer.apply(transforms, to: try Message(entry.payload))
+                payloads.append(ByteBuffer(bytes: message.serialized()))
+                controlIDs.append(message.controlID)
+            } catch {
+                unsendable = .failed(.unsendable, reason: "cannot prepare the message: \(error)")
+                break
+            }
         }
+        let outcomes = Mutex<[DeliveryOutcome]>([])
+        await client.sendEach(payloads) { [controlIDs] i, result in
+            let outcome = Self.outcome(result, expectedControlID: controlIDs[i])
+            outcomes.withLock { $0.append(outcome) }
+            guard case .delivered(let response) = outcome else { return false }
+            delivered(entries[i], response)
+            return true
+        }
+        var result = outcomes.withLock { $0 }
+        if result.count == payloads.count, let unsendable { result.append(unsendable) }
+        return result
+    }
+
+    /// What a reply (or the failure to get one) means: delivered only for AA/CA echoing the control ID.
+    static func outcome(_ reply: Result<ByteBuffer, any Error>, expectedControlID: String?) -> DeliveryOutcome {
         let ack: MLLPAcknowledgment
         do {
-            ack = try await client.send(message)
+            ack = try MLLPAcknowledgment(reply: try reply.get(), expectedControlID: expectedControlID)
         } catch let error as MLLPError where error.code == .controlIDMismatch || error.code == .invalidAcknowledgment {
             return .failed(.applicationError, reason: "\(error)")
         } catch {

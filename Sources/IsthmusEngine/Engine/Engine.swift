@@ -181,7 +181,7 @@ public final class Engine: Service, Sendable {
                                        workflow: config.workflow.reads(l.name) ? HL7Workflow(settings: config.workflow, store: store, logger: listenerLogger) : nil)
                 group.addTask {
                     do {
-                        try await server.serve { payload in await intake.handle(payload) }
+                        try await server.serve(onEventLoop: { payload, loop in intake.handle(payload, on: loop) })
                     } catch {
                         listenerLogger.error("MLLP listener ended: \(error)")
                     }

@@ -38,6 +38,56 @@ public struct HL7Intake: Sendable {
 
     /// Handles one MLLP payload; returns the ACK to send (nil when the message asks for none).
     public func handle(_ payload: ByteBuffer) async -> ByteBuffer? {
+        let message: Message
+        let ackID: String
+        switch parse(payload) {
+        case .answer(let ack): return ack
+        case .message(let m, let id): (message, ackID) = (m, id)
+        }
+        // The worklist or patient change first: it is idempotent, so a message journaled after it (or a sender
+        // repeating it when an ACK was lost) never leaves an AA without the change committed.
+        if let workflow, let errors = await workflow.apply(message) {
+            return acknowledge(message, .error, ackID: ackID, errors: errors)
+        }
+        let (inbound, deliveries) = route(message)
+        do {
+            return stored(message, ackID: ackID, inbound, .success(try await store.receive(inbound, deliveries: deliveries)))
+        } catch {
+            return stored(message, ackID: ackID, inbound, .failure(error))
+        }
+    }
+
+    /// Handles one MLLP payload on the connection's event loop (`MLLPServer.serve(onEventLoop:)`): parse, route
+    /// and build the ACK there, hand the commit to the store's group commit, and answer from its completion — no
+    /// task per message. A message the imaging workflow must apply first (an order, a patient update) takes the
+    /// async path, whose workflow writes must commit before the journal entry.
+    public func handle(_ payload: ByteBuffer, on loop: any EventLoop) -> EventLoopFuture<ByteBuffer?> {
+        let message: Message
+        let ackID: String
+        switch parse(payload) {
+        case .answer(let ack): return loop.makeSucceededFuture(ack)
+        case .message(let m, let id): (message, ackID) = (m, id)
+        }
+        if let workflow, workflow.handles(message) {
+            return loop.makeFutureWithTask { await self.handle(payload) }
+        }
+        let (inbound, deliveries) = route(message)
+        let promise = loop.makePromise(of: ByteBuffer?.self)
+        store.receive(inbound, deliveries: deliveries, events: []) { result in
+            promise.succeed(self.stored(message, ackID: ackID, inbound, result))
+        }
+        return promise.futureResult
+    }
+
+    private enum Parsed {
+        /// A message to store, with the control ID its ACK will have.
+        case message(Message, ackID: String)
+        /// Not a message that can be stored: this is the answer (an AR, or nothing).
+        case answer(ByteBuffer?)
+    }
+
+    /// Parses a payload and checks the header fields the journal needs (MSH-9, MSH-10).
+    private func parse(_ payload: ByteBuffer) -> Parsed {
         let bytes = Array(payload.readableBytesView)
         let ackID = counter.next()
         let message: Message
@@ -47,34 +97,39 @@ public struct HL7Intake: Sendable {
             logger.warning("rejected: not an HL7 message", metadata: ["listener": "\(listener)", "error": "\(error.code.name)", "offset": "\(error.offset ?? 0)"])
             let condition: ErrorConditionCode = error.code == .invalidSegmentID || error.code == .missingHeader ? .segmentSequenceError : .dataTypeError
             let location = error.segment.map { ErrorLocation(segment: $0, field: error.field) }
-            return reject(bytes, ackID: ackID, AcknowledgmentError(condition, at: location, message: "\(error.code.name)"))
+            return .answer(reject(bytes, ackID: ackID, AcknowledgmentError(condition, at: location, message: "\(error.code.name)")))
         }
         guard let controlID = message.controlID else {
             logger.warning("rejected: no MSH-10", metadata: ["listener": "\(listener)"])
-            return reject(bytes, ackID: ackID, AcknowledgmentError(.requiredFieldMissing, at: ErrorLocation(segment: "MSH", field: 10), message: "MSH-10 is empty"))
+            return .answer(reject(bytes, ackID: ackID, AcknowledgmentError(.requiredFieldMissing, at: ErrorLocation(segment: "MSH", field: 10), message: "MSH-10 is empty")))
         }
         guard message.messageType != nil else {
             logger.warning("rejected: no MSH-9", metadata: ["listener": "\(listener)", "controlID": "\(controlID)"])
-            return acknowledge(message, .reject, ackID: ackID, errors: [AcknowledgmentError(.requiredFieldMissing, at: ErrorLocation(segment: "MSH", field: 9), message: "MSH-9 is empty")])
+            return .answer(acknowledge(message, .reject, ackID: ackID, errors: [AcknowledgmentError(.requiredFieldMissing, at: ErrorLocation(segment: "MSH", field: 9), message: "MSH-9 is empty")]))
         }
-        // The worklist or patient change first: it is idempotent, so a message journaled after it (or a sender
-        // repeating it when an ACK was lost) never leaves an AA without the change committed.
-        if let workflow, let errors = await workflow.apply(message) {
-            return acknowledge(message, .error, ackID: ackID, errors: errors)
-        }
+        return .message(message, ackID: ackID)
+    }
+
+    /// The journal entry and its queue entries: the channels whose filters keep the message.
+    private func route(_ message: Message) -> (InboundMessage, [Delivery]) {
         let channels = router.channels(from: listener, keeping: .hl7(message))
         var metadata = ["listener": listener]
         if channels.count > 1 { metadata["channels"] = channels.map(\.name).joined(separator: ",") }
         let inbound = InboundMessage(message, channel: channels.first?.name ?? listener, metadata: metadata, duplicateWindow: duplicateWindow)
-        do {
-            let outcome = try await store.receive(inbound, deliveries: ChannelRouter.deliveries(for: channels))
-            logger.debug("stored", metadata: ["controlID": "\(controlID)", "type": "\(inbound.messageType)", "id": "\(outcome.id)",
-                                              "duplicate": "\(outcome.isDuplicate)", "queues": "\(channels.reduce(0) { $0 + $1.destinations.count })"])
+        return (inbound, ChannelRouter.deliveries(for: channels))
+    }
+
+    /// The ACK once the store has answered: AA after the commit, AE when it failed.
+    private func stored(_ message: Message, ackID: String, _ inbound: InboundMessage, _ result: Result<ReceiveOutcome, any Error>) -> ByteBuffer? {
+        let controlID = inbound.controlID
+        switch result {
+        case .success(let outcome):
+            logger.debug("stored", metadata: ["controlID": "\(controlID)", "type": "\(inbound.messageType)", "id": "\(outcome.id)", "duplicate": "\(outcome.isDuplicate)"])
             if outcome.isDuplicate {
                 logger.info("duplicate acknowledged, not enqueued again", metadata: ["controlID": "\(controlID)", "original": "\(outcome.id)"])
             }
             return acknowledge(message, .accept, ackID: ackID)
-        } catch {
+        case .failure(let error):
             let reason = (error as? StoreError).map { $0.code.rawValue } ?? "error"
             logger.error("store failed: answering AE", metadata: ["controlID": "\(controlID)", "reason": "\(reason)"])
             return acknowledge(message, .error, ackID: ackID, errors: [AcknowledgmentError(.applicationInternalError, message: "message not stored (\(reason)); send it again")])

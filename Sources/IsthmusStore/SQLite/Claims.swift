@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The queue entries claimed by delivery workers, kept in memory: a claim costs no commit, and
 /// after a restart nothing is claimed (every entry not marked sent is pending again, which is what
@@ -61,52 +62,12 @@ final class Claims: @unchecked Sendable {
     }
 }
 
-/// Writes started without a caller waiting for them (`markSentWithoutWaiting`); `close` waits for
-/// them. Their failures are counted, not thrown: the entry stays pending and is delivered again.
-final class BackgroundWrites: @unchecked Sendable {
-    private let lock = NSLock()
-    private var tasks: [Int: Task<Void, Never>] = [:]
-    private var next = 0
-    private var failureCount = 0
+/// Failures of writes no caller waits for (`markSentWithoutWaiting`, handed to the group commit directly, which
+/// `close` waits for). Counted, not thrown: the entry stays pending and is delivered again.
+final class BackgroundWrites: Sendable {
+    private let count = Mutex(0)
 
-    var failures: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return failureCount
-    }
+    var failures: Int { count.withLock { $0 } }
 
-    func run(_ body: @escaping @Sendable () async throws -> Void) {
-        lock.lock()
-        defer { lock.unlock() }
-        let key = next
-        next += 1
-        // Registered under the lock, so the task's own removal (which takes the lock) comes after.
-        tasks[key] = Task {
-            var failed = false
-            do { try await body() } catch { failed = true }
-            self.finished(key, failed: failed)
-        }
-    }
-
-    private func finished(_ key: Int, failed: Bool) {
-        lock.lock()
-        defer { lock.unlock() }
-        tasks[key] = nil
-        if failed { failureCount += 1 }
-    }
-
-    private var pending: [Task<Void, Never>] {
-        lock.lock()
-        defer { lock.unlock() }
-        return Array(tasks.values)
-    }
-
-    /// Waits for every write started so far.
-    func drain() async {
-        while true {
-            let pending = self.pending
-            if pending.isEmpty { return }
-            for t in pending { await t.value }
-        }
-    }
+    func recordFailure() { count.withLock { $0 += 1 } }
 }

@@ -3,9 +3,26 @@ import GRDB
 
 extension SQLiteStore {
     public func receive(_ message: InboundMessage, deliveries: [Delivery], events: [StateChange]) async throws -> ReceiveOutcome {
+        try await write(try receiveOperation(message, deliveries: deliveries, events: events))
+    }
+
+    public func receive(_ message: InboundMessage, deliveries: [Delivery], events: [StateChange],
+                        completion: @escaping @Sendable (Result<ReceiveOutcome, any Error>) -> Void) {
+        do {
+            try checkWritable()
+            batcher.enqueue(try receiveOperation(message, deliveries: deliveries, events: events), completion: completion)
+        } catch {
+            completion(.failure(error))
+        }
+    }
+
+    /// The transaction of a `receive`: the duplicate check, then the journal entry, its history and queue entries.
+    private func receiveOperation(_ message: InboundMessage, deliveries: [Delivery], events: [StateChange]) throws
+        -> @Sendable (Database) throws -> ReceiveOutcome
+    {
         let window = message.duplicateWindow ?? configuration.duplicateWindow
         let metadata = try Self.encode(message.metadata)
-        return try await write { db in
+        return { db in
             if window > .zero, !message.controlID.isEmpty {
                 let since = message.receivedAt.storeSeconds - window.seconds
                 if let original = try db.one(Int64.self,

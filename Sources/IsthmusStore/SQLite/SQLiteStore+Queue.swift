@@ -87,7 +87,7 @@ extension SQLiteStore {
     }
 
     public func claim(destination: String, limit: Int, now: Date) async throws -> [ClaimedEntry] {
-        guard await !batcher.isClosed else { throw StoreError(.closed, "the store is closed") }
+        guard !batcher.isClosed else { throw StoreError(.closed, "the store is closed") }
         guard !claims.isClaimed(destination: destination) else { return [] }
         let skip = claims.settlingIDs
         let limit = max(1, limit)
@@ -149,19 +149,27 @@ extension SQLiteStore {
     public func markSent(_ entry: QueueEntryID, at: Date, response: String?) async throws {
         claims.beginSettling(entry.rawValue)
         defer { claims.endSettling(entry.rawValue) }
-        try await commitSent(entry, at: at, response: response)
+        try await write(Self.sentOperation(entry, at: at, response: response))
     }
 
     public func markSentWithoutWaiting(_ entry: QueueEntryID, at: Date, response: String?) {
         claims.beginSettling(entry.rawValue)
-        background.run { [self] in
-            defer { claims.endSettling(entry.rawValue) }
-            try await commitSent(entry, at: at, response: response)
+        let claims = self.claims, background = self.background
+        guard !configuration.readOnly else {
+            claims.endSettling(entry.rawValue)
+            background.recordFailure()
+            return
+        }
+        // Straight into the group commit (no task): the delivery worker may call this from an event loop.
+        batcher.enqueue(Self.sentOperation(entry, at: at, response: response)) { result in
+            claims.endSettling(entry.rawValue)
+            if case .failure = result { background.recordFailure() }
         }
     }
 
-    private func commitSent(_ entry: QueueEntryID, at: Date, response: String?) async throws {
-        try await write { db in
+    /// The transaction that marks one queue entry sent.
+    private static func sentOperation(_ entry: QueueEntryID, at: Date, response: String?) -> @Sendable (Database) throws -> Void {
+        { db in
             let state = try Self.entryState(db, entry)
             guard state.status == .inFlight || state.status == .pending else {
                 throw StoreError(.invalidState, "queue entry \(entry) is \(state.status.rawValue), not in flight")

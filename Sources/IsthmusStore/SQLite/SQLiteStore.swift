@@ -130,12 +130,16 @@ public final class SQLiteStore: Store {
 
     /// Runs `operation` in the writer's next group commit.
     func write<T: Sendable>(_ operation: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        if configuration.readOnly { throw StoreError(.readOnly, "the store was opened read-only") }
+        try checkWritable()
         return try await batcher.submit(operation)
     }
 
+    func checkWritable() throws {
+        if configuration.readOnly { throw StoreError(.readOnly, "the store was opened read-only") }
+    }
+
     func read<T: Sendable>(_ operation: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        guard await !batcher.isClosed else { throw StoreError(.closed, "the store is closed") }
+        guard !batcher.isClosed else { throw StoreError(.closed, "the store is closed") }
         do {
             return try await pool.read(operation)
         } catch {
@@ -144,14 +148,13 @@ public final class SQLiteStore: Store {
     }
 
     public func close() async throws {
-        await background.drain()
         await batcher.close()
         do { try pool.close() } catch { throw StoreError(error) }
     }
 
     public func statistics() async throws -> StoreStatistics {
-        let transactions = await batcher.transactions
-        let writes = await batcher.writes
+        let transactions = batcher.transactions
+        let writes = batcher.writes
         let counts = try await read { db in
             (
                 try Int.fetchOne(db, sql: "SELECT count(*) FROM message") ?? 0,

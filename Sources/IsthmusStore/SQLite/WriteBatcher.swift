@@ -1,15 +1,20 @@
 import Foundation
 import GRDB
 
-/// Group commit: write requests from any number of tasks queue here; one drain loop takes every
-/// request waiting (up to `maxBatch`) into one transaction, so N concurrent writers cost one
-/// commit (one fsync of the WAL) instead of N. With a `WALSync` (pipelined durability, the default) the
-/// commit itself does not wait for the disk: the batch's callers are resumed by the syncer once the WAL is
-/// flushed, and the next batch commits meanwhile. Each request runs in its own savepoint: one that
-/// fails for its own reason (an unknown id) is rolled back alone and fails only its caller; a
-/// failing commit, or a database-level failure (disk full, read-only, I/O), fails every request
-/// of the batch and nothing of the batch is stored. Callers resume only after the commit.
-actor WriteBatcher {
+/// Group commit: write requests from any number of tasks or threads queue here; one drain loop, on a serial
+/// dispatch queue of its own, takes every request waiting (up to `maxBatch`) into one transaction, so N
+/// concurrent writers cost one commit (one fsync of the WAL) instead of N. With a `WALSync` (pipelined
+/// durability, the default) the commit itself does not wait for the disk: the batch's callers are completed by
+/// the syncer once the WAL is flushed, and the next batch commits meanwhile. Each request runs in its own
+/// savepoint: one that fails for its own reason (an unknown id) is rolled back alone and fails only its caller;
+/// a failing commit, or a database-level failure (disk full, read-only, I/O), fails every request of the batch
+/// and nothing of the batch is stored. Callers are completed only after the commit (and its sync).
+///
+/// The drain loop runs GRDB's synchronous write on its own thread and keeps running while requests keep
+/// arriving: under load a request costs no thread hand-off on the way in, and callers that submit with a
+/// completion handler (``enqueue(_:completion:)``, the MLLP intake's path) none on the way out either —
+/// their completion runs on the thread that made the commit durable.
+final class WriteBatcher: @unchecked Sendable {
     typealias Completion = @Sendable (Result<Void, any Error>) -> Void
 
     struct Request: Sendable {
@@ -24,12 +29,15 @@ actor WriteBatcher {
     private let sync: WALSync?
     private let maxBatch: Int
     private let maxWait: Duration
+    private let queue = DispatchQueue(label: "IsthmusStore.WriteBatcher")
+    /// Guards everything below; signalled when a request arrives (for the commit delay).
+    private let condition = NSCondition()
     private var pending: [Request] = []
     private var draining = false
     private var closed = false
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
-    private(set) var transactions = 0
-    private(set) var writes = 0
+    private var _transactions = 0
+    private var _writes = 0
 
     init(writer: DatabasePool, maxBatch: Int, maxWait: Duration = .zero, sync: WALSync? = nil) {
         self.writer = writer
@@ -38,103 +46,130 @@ actor WriteBatcher {
         self.maxWait = maxWait
     }
 
+    var transactions: Int { condition.withLock { _transactions } }
+    var writes: Int { condition.withLock { _writes } }
+    var isClosed: Bool { condition.withLock { closed } }
+
     /// Runs `operation` in the next group commit and returns its result after the commit.
     func submit<T: Sendable>(_ operation: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        guard !closed else { throw StoreError(.closed, "the store is closed") }
-        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            let request = Request(
-                run: { db in
-                    let value = try operation(db)
-                    return { result in
-                        switch result {
-                        case .success: continuation.resume(returning: value)
-                        case .failure(let error): continuation.resume(throwing: error)
-                        }
-                    }
-                },
-                fail: { continuation.resume(throwing: $0) })
-            pending.append(request)
-            if !draining {
-                draining = true
-                Task { await self.drain() }
-            }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            enqueue(operation) { continuation.resume(with: $0) }
         }
     }
 
-    private func drain() async {
+    /// Runs `operation` in the next group commit; `completion` gets its result once the commit is durable (or
+    /// failed), on the thread that knows: the syncer's, the writer's, or this one when the store is closed.
+    func enqueue<T: Sendable>(_ operation: @escaping @Sendable (Database) throws -> T,
+                              completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
+        let request = Request(
+            run: { db in
+                let value = try operation(db)
+                return { result in completion(result.map { value }) }
+            },
+            fail: { completion(.failure($0)) })
+        condition.lock()
+        if closed {
+            condition.unlock()
+            completion(.failure(StoreError(.closed, "the store is closed")))
+            return
+        }
+        pending.append(request)
+        let start = !draining
+        draining = true
+        condition.signal()
+        condition.unlock()
+        if start { queue.async { self.drain() } }
+    }
+
+    private func drain() {
         var last = 0
-        while !pending.isEmpty {
-            // Let callers just resumed by the previous commit submit their next write first, so
-            // they join this batch instead of waiting for the one after it.
-            await Task.yield()
-            // Commit delay: fewer waiting than the last batch had — the rest are likely on their way
-            // (a sender got its ACK and is sending the next message). Wait a little for them rather
-            // than spend a whole commit on a few and leave the others for the one after.
-            if maxWait > .zero, pending.count < min(last, maxBatch) {
-                let deadline = ContinuousClock.now + maxWait
-                while pending.count < min(last, maxBatch), ContinuousClock.now < deadline {
-                    try? await Task.sleep(for: .microseconds(50))
-                }
+        while true {
+            condition.lock()
+            // Commit delay: fewer waiting than the last batch had — the rest are likely on their way (a sender
+            // got its ACK and is sending the next message). Wait a little for them rather than spend a whole
+            // commit on a few and leave the others for the one after.
+            if maxWait > .zero, !pending.isEmpty, pending.count < min(last, maxBatch) {
+                let deadline = Date(timeIntervalSinceNow: maxWait.seconds)
+                while pending.count < min(last, maxBatch), condition.wait(until: deadline) {}
+            }
+            if pending.isEmpty {
+                draining = false
+                let waiters = idleWaiters
+                idleWaiters.removeAll()
+                condition.unlock()
+                for w in waiters { w.resume() }
+                return
             }
             let count = min(pending.count, maxBatch)
-            last = count
             let batch = Array(pending.prefix(count))
             pending.removeFirst(count)
-            if let failure = sync?.sticky {
-                for request in batch { request.fail(failure) }
-                continue
-            }
-            do {
-                let completions = try await writer.write { db -> [Completion] in
-                    var completions: [Completion] = []
-                    completions.reserveCapacity(batch.count)
-                    for request in batch {
-                        do {
-                            var completion: Completion?
-                            try db.inSavepoint {
-                                completion = try request.run(db)
-                                return .commit
-                            }
-                            if let completion { completions.append(completion) }
-                        } catch let error as DatabaseError where error.abortsBatch {
-                            // The database itself failed: the whole batch fails (the transaction
-                            // may already have been rolled back by SQLite).
-                            throw error
-                        } catch {
-                            let fail = request.fail
-                            completions.append { _ in fail(error) }
+            condition.unlock()
+            last = count
+            commit(batch)
+        }
+    }
+
+    /// One transaction for `batch`, on the drain loop's thread.
+    private func commit(_ batch: [Request]) {
+        if let failure = sync?.sticky {
+            for request in batch { request.fail(failure) }
+            return
+        }
+        do {
+            let completions = try writer.write { db -> [Completion] in
+                var completions: [Completion] = []
+                completions.reserveCapacity(batch.count)
+                for request in batch {
+                    do {
+                        var completion: Completion?
+                        try db.inSavepoint {
+                            completion = try request.run(db)
+                            return .commit
                         }
+                        if let completion { completions.append(completion) }
+                    } catch let error as DatabaseError where error.abortsBatch {
+                        // The database itself failed: the whole batch fails (the transaction may already
+                        // have been rolled back by SQLite).
+                        throw error
+                    } catch {
+                        let fail = request.fail
+                        completions.append { _ in fail(error) }
                     }
-                    return completions
                 }
-                transactions += 1
-                writes += batch.count
-                if let sync {
-                    // Committed, not yet durable: resumed by the first WAL sync that starts after this point,
-                    // while the next batch commits.
-                    sync.committed(completions)
-                } else {
-                    for completion in completions { completion(.success(())) }
-                }
-            } catch {
-                let mapped = StoreError(error)
-                for request in batch { request.fail(mapped) }
+                return completions
+            }
+            condition.withLock {
+                _transactions += 1
+                _writes += batch.count
+            }
+            if let sync {
+                // Committed, not yet durable: completed by the first WAL sync that starts after this point,
+                // while the next batch commits.
+                sync.committed(completions)
+            } else {
+                for completion in completions { completion(.success(())) }
+            }
+        } catch {
+            let mapped = StoreError(error)
+            for request in batch { request.fail(mapped) }
+        }
+    }
+
+    /// Refuses new requests and waits until the ones queued have committed and are durable.
+    func close() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            condition.lock()
+            closed = true
+            if draining {
+                idleWaiters.append(continuation)
+                condition.unlock()
+            } else {
+                condition.unlock()
+                continuation.resume()
             }
         }
-        draining = false
-        let waiters = idleWaiters
-        idleWaiters.removeAll()
-        for w in waiters { w.resume() }
-    }
-
-    /// Refuses new requests and waits until the ones queued have committed.
-    func close() async {
-        closed = true
-        if draining { await withCheckedContinuation { idleWaiters.append($0) } }
         await sync?.drain()
     }
-
-    var isClosed: Bool { closed }
 }
 
 extension DatabaseError {
