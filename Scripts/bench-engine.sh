@@ -52,7 +52,8 @@ PORT=$(sed -n 's/^isthmus: listening mllp=\([0-9]*\).*/\1/p' "$WORK/serve.log")
 # Every message the destination must get: the measured ones and one warm-up message per connection.
 TOTAL=$(( MESSAGES / CONNECTIONS * CONNECTIONS + CONNECTIONS ))
 START=$(date +%s.%N)
-"$BIN" hl7 bench-mllp --target "127.0.0.1:$PORT" --messages "$MESSAGES" --connections "$CONNECTIONS" \
+TIMER=(); [ -x /usr/bin/time ] && TIMER=(/usr/bin/time -f "%U %S" -o "$WORK/sender.time")
+"${TIMER[@]}" "$BIN" hl7 bench-mllp --target "127.0.0.1:$PORT" --messages "$MESSAGES" --connections "$CONNECTIONS" \
   --unique-ids "B$$" --json >"$WORK/in.json"
 IN_END=$(date +%s.%N)
 for _ in $(seq 6000); do   # up to 10 minutes
@@ -67,13 +68,15 @@ TICKS=$(awk '{print $14 + $15}' "/proc/$SERVE/stat" 2>/dev/null || echo 0)
 SYSTICKS=$(awk '{print $15}' "/proc/$SERVE/stat" 2>/dev/null || echo 0)
 CSW=$(awk '/ctxt_switches/ {n += $2} END {print n + 0}' /proc/$SERVE/task/*/status 2>/dev/null || echo 0)
 HZ=$(getconf CLK_TCK)
+DTICKS=$(awk '{print $14 + $15}' "/proc/$DEST/stat" 2>/dev/null || echo 0)
+SENDER_S=$(awk '{print $1 + $2}' "$WORK/sender.time" 2>/dev/null || echo 0)
 kill -TERM "$SERVE"; wait "$SERVE" || true; SERVE=""
 JOURNALED=$("$BIN" messages list --limit 0 --data "$WORK/data" | wc -l)
 SENT=$("$BIN" messages list --limit 0 --status sent --data "$WORK/data" | wc -l)
 WRITES=$(grep -o 'writes=[0-9]*' "$WORK/serve.log" | tail -1 | cut -d= -f2)
 COMMITS=$(grep -o 'commits=[0-9]*' "$WORK/serve.log" | tail -1 | cut -d= -f2)
 
-python3 - "$WORK/in.json" "$START" "$IN_END" "$END" "$TOTAL" "$RECEIVED" "$UNIQUE" "$JOURNALED" "$SENT" "${WRITES:-0}" "${COMMITS:-0}" "$TICKS" "$HZ" "$SYSTICKS" "$CSW" <<'PY'
+python3 - "$WORK/in.json" "$START" "$IN_END" "$END" "$TOTAL" "$RECEIVED" "$UNIQUE" "$JOURNALED" "$SENT" "${WRITES:-0}" "${COMMITS:-0}" "$TICKS" "$HZ" "$SYSTICKS" "$CSW" "$DTICKS" "$SENDER_S" <<'PY'
 import json, sys
 r = json.loads(open(sys.argv[1]).read().splitlines()[-1])
 start, in_end, end = map(float, sys.argv[2:5])
@@ -86,6 +89,11 @@ print(f"destination: {received} received, {unique} distinct control IDs; journal
 print(f"store: {writes} writes (receives and marks sent) in {commits} commits, {writes / max(commits, 1):.1f} per commit")
 print(f"serve CPU: {ticks / hz:.1f} s ({systicks / max(ticks, 1) * 100:.0f} % system), {ticks / hz / total * 1e6:.0f} µs per message "
       f"(in, journal, out); {csw / total:.1f} context switches per message")
+dticks, sender_s = int(sys.argv[16]), float(sys.argv[17])
+if sender_s > 0:
+    per = (ticks / hz + dticks / hz + sender_s) / total * 1e6
+    print(f"load generators' CPU: sender {sender_s / total * 1e6:.0f} µs, destination {dticks / hz / total * 1e6:.0f} µs per message; "
+          f"all three processes {per:.0f} µs per message (on 2 cores: at most {2e6 / per:.0f} msg/s with nothing else running)")
 if unique < total or journaled < total:
     print("INCOMPLETE: something was not delivered or not journaled", file=sys.stderr)
     sys.exit(1)
