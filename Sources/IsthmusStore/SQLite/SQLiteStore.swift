@@ -118,7 +118,7 @@ public final class SQLiteStore: Store {
         }
         if !configuration.readOnly && configuration.durability == .pipelined {
             walSync = WALSync(path: path + "-wal", maximumInFlight: configuration.maximumSyncsInFlight,
-                              flush: configuration.walFlush ?? WALSync.fdatasync)
+                              flush: configuration.walFlush)
             // The WAL file exists now (the migrations wrote through it): make its directory entry durable.
             WALSync.syncDirectory(URL(fileURLWithPath: path).deletingLastPathComponent().path)
         } else {
@@ -149,6 +149,7 @@ public final class SQLiteStore: Store {
 
     public func close() async throws {
         await batcher.close()
+        walSync?.close()
         do { try pool.close() } catch { throw StoreError(error) }
     }
 
