@@ -42,6 +42,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("group-commit-wait-us"), help: ArgumentHelp("The store's commit delay in microseconds (benchmarks).", visibility: .hidden))
     var groupCommitWaitUs: Int?
 
+    @Option(name: .customLong("inline-sync-below-us"), help: ArgumentHelp("With pipelined syncs: the writer flushes the WAL itself while flushes average less than this many microseconds (0: never; benchmarks).", visibility: .hidden))
+    var inlineSyncBelowUs: Int?
+
     @Option(name: .customLong("sync"), help: ArgumentHelp("How commits reach the disk: pipelined or full (overrides data.sync; benchmarks).", visibility: .hidden))
     var sync: String?
 
@@ -69,6 +72,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let data { configuration.data.directory = data }
         if let groupCommitWaitUs { configuration.data.groupCommitWait = .microseconds(max(0, groupCommitWaitUs)) }
         if let sync, let d = SQLiteStore.Configuration.Durability(rawValue: sync) { configuration.data.sync = d }
+        if let inlineSyncBelowUs { configuration.data.inlineSyncBelow = .microseconds(max(0, inlineSyncBelowUs)) }
         if let mllpPort {
             guard !configuration.mllpListeners.isEmpty else { throw ValidationError("--mllp-port: the configuration has no MLLP listener") }
             configuration.mllpListeners[0].port = mllpPort

@@ -58,7 +58,7 @@ struct DurabilityTests {
         let t = try TempStore("durability-wait")
         defer { t.cleanUp() }
         let gate = Gate()
-        let store = try t.open { $0.walFlush = gate.flush }
+        let store = try t.open { $0.walFlush = gate.flush; $0.inlineSyncBelow = nil }
         let done = Flag()
         let write = Task {
             let outcome = try await store.receive(try inbound("D1"), deliveries: [Delivery(destination: "out")])
@@ -84,6 +84,7 @@ struct DurabilityTests {
         let gate = Gate()
         let store = try t.open {
             $0.walFlush = gate.flush
+            $0.inlineSyncBelow = nil
             $0.maximumSyncsInFlight = 3
         }
         // One write at a time until three flushes are blocked, each started by a commit made after the last one.
@@ -112,7 +113,7 @@ struct DurabilityTests {
         let t = try TempStore("durability-fail")
         defer { t.cleanUp() }
         let gate = Gate()
-        let store = try t.open { $0.walFlush = gate.flush }
+        let store = try t.open { $0.walFlush = gate.flush; $0.inlineSyncBelow = nil }
         let first = Task { try await store.receive(try inbound("F1"), deliveries: []) }
         try await Self.eventually { gate.callCount >= 1 }
         gate.release(result: EIO)
@@ -137,5 +138,64 @@ struct DurabilityTests {
         store = try t.open()
         #expect(try await store.statistics().messages == 20)
         try await store.close()
+    }
+
+    /// A flush that takes `delay`, counting its calls and whether it ran on the committing thread (the store's
+    /// writer queue) or on a sync thread.
+    final class TimedFlush: @unchecked Sendable {
+        let delay: Duration
+        private let lock = NSLock()
+        private var onWriter = 0
+        private var elsewhere = 0
+        init(delay: Duration) { self.delay = delay }
+        var flush: WALSync.Flush {
+            { [self] _ in
+                // Only the time a flush takes matters here (the real fdatasync's time varies with the disk).
+                let inline = WriteBatcher.onWriterQueue
+                lock.withLock { if inline { onWriter += 1 } else { elsewhere += 1 } }
+                Thread.sleep(forTimeInterval: delay.seconds)
+                return 0
+            }
+        }
+        var counts: (writer: Int, elsewhere: Int) { lock.withLock { (onWriter, elsewhere) } }
+    }
+
+    /// 60 concurrent receives through `store`; then every one is readable after reopening.
+    func sixtyWrites(_ t: TempStore, _ store: SQLiteStore) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0 ..< 60 { group.addTask { _ = try await store.receive(try inbound("F\(i)"), deliveries: [Delivery(destination: "out")]) } }
+            try await group.waitForAll()
+        }
+        try await store.close()
+        let reopened = try t.open()
+        #expect(try await reopened.statistics().messages == 60)
+        try await reopened.close()
+    }
+
+    @Test("fast flushes run on the writer itself, never on a sync thread; every write returns and is stored")
+    func fastFlushesInline() async throws {
+        let t = try TempStore("durability-inline")
+        defer { t.cleanUp() }
+        let timed = TimedFlush(delay: .microseconds(100))
+        let store = try t.open { $0.walFlush = timed.flush; $0.inlineSyncBelow = .milliseconds(5) }
+        let sync = try #require(store.walSync)
+        try await sixtyWrites(t, store)
+        #expect(timed.counts.writer > 0)
+        #expect(timed.counts.elsewhere == 0)
+        #expect(sync.inlineSyncs == sync.syncs)
+    }
+
+    @Test("once flushes are slow they move to the sync threads and overlap again")
+    func slowFlushesOverlap() async throws {
+        let t = try TempStore("durability-slow")
+        defer { t.cleanUp() }
+        let timed = TimedFlush(delay: .milliseconds(8))
+        let store = try t.open { $0.walFlush = timed.flush; $0.inlineSyncBelow = .milliseconds(5) }
+        let sync = try #require(store.walSync)
+        try await sixtyWrites(t, store)
+        // The first flush ran on the writer (nothing measured yet); after it, the average says slow.
+        #expect(timed.counts.writer == 1)
+        #expect(timed.counts.elsewhere > 0)
+        #expect(sync.inlineSyncs == 1)
     }
 }

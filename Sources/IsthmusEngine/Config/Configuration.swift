@@ -41,6 +41,10 @@ public struct DataSettings: Sendable, Equatable {
     /// The store's commit delay (`SQLiteStore.Configuration.groupCommitWait`); nil: the store's default. Not
     /// in the YAML file: set by `isthmus serve --group-commit-wait-us` (hidden, for benchmarks).
     public var groupCommitWait: Duration?
+    /// The store's `inlineSyncBelow` (`pipelined`: the writer flushes the WAL itself while flushes are this fast);
+    /// nil: the store's default, `.zero`: never. Not in the YAML file: `isthmus serve --inline-sync-below-us`
+    /// (hidden, for benchmarks).
+    public var inlineSyncBelow: Duration?
     /// How a commit reaches the disk before the engine answers (`data.sync`): `pipelined` (WAL flushed by
     /// overlapping fdatasyncs after each commit, the default) or `full` (SQLite's synchronous=FULL). Both
     /// answer only once the commit is on disk (docs/store.md, "Durability").

@@ -52,6 +52,7 @@ public final class Engine: Service, Sendable {
         var storeConfiguration = SQLiteStore.Configuration()
         storeConfiguration.duplicateWindow = config.duplicates.hl7Window
         if let wait = data.groupCommitWait { storeConfiguration.groupCommitWait = wait }
+        if let below = data.inlineSyncBelow { storeConfiguration.inlineSyncBelow = below == .zero ? nil : below }
         storeConfiguration.durability = data.sync
         if let size = data.maximumStoreSize { storeConfiguration.maxPageCount = Int(max(1, size / 4096)) } // SQLite's default page size
         let store: SQLiteStore

@@ -19,6 +19,10 @@ public final class SQLiteStore: Store {
         public var durability: Durability = .pipelined
         /// With `.pipelined`: the most WAL syncs in flight at once.
         public var maximumSyncsInFlight: Int = 4
+        /// `.pipelined`: while the WAL's flushes take less than this on average, the writer flushes itself when no
+        /// flush is in flight (no hand-off to a sync thread; requests arriving meanwhile join the next transaction);
+        /// slower flushes overlap on sync threads. nil: always on sync threads.
+        public var inlineSyncBelow: Duration? = .milliseconds(1)
         /// Tests: replaces the fdatasync of the WAL (0 or an errno).
         var walFlush: WALSync.Flush?
         /// Commit concurrent writes together (on by default). Off: one transaction per write.
@@ -118,7 +122,8 @@ public final class SQLiteStore: Store {
         }
         if !configuration.readOnly && configuration.durability == .pipelined {
             walSync = WALSync(path: path + "-wal", maximumInFlight: configuration.maximumSyncsInFlight,
-                              flush: configuration.walFlush)
+                              flush: configuration.walFlush,
+                              inlineBelow: configuration.inlineSyncBelow)
             // The WAL file exists now (the migrations wrote through it): make its directory entry durable.
             WALSync.syncDirectory(URL(fileURLWithPath: path).deletingLastPathComponent().path)
         } else {

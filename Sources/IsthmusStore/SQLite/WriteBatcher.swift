@@ -40,7 +40,13 @@ final class WriteBatcher: @unchecked Sendable {
     private var _transactions = 0
     private var _writes = 0
 
+    /// Marks the drain loop's queue: ``onWriterQueue`` tells code whether the writer itself runs it.
+    private static let queueKey = DispatchSpecificKey<Bool>()
+    /// Whether the caller runs on a writer's drain loop (for tests of where WAL syncs run).
+    static var onWriterQueue: Bool { DispatchQueue.getSpecific(key: queueKey) ?? false }
+
     init(writer: DatabasePool, maxBatch: Int, maxWait: Duration = .zero, sync: WALSync? = nil) {
+        queue.setSpecific(key: Self.queueKey, value: true)
         self.writer = writer
         self.sync = sync
         self.maxBatch = max(1, maxBatch)
