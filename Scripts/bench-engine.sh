@@ -3,6 +3,7 @@
 # the commit) → delivery worker → MLLP out to a listener, on loopback.
 #   Scripts/bench-engine.sh [MESSAGES] [CONNECTIONS]      (defaults: 20000 messages, 8 connections)
 #   SERVE_ARGS="--group-commit-wait-us 500" Scripts/bench-engine.sh   (extra `serve` options: here the commit delay)
+#   BIN=… SERVE_BIN=other/isthmus Scripts/bench-engine.sh   (another build's `serve`, same sender and destination)
 # The destination is the project's own `isthmus hl7 listen` (AA for every parseable message, one line per
 # message on stdout, nothing written to disk: the engine's durability is measured, not the destination's).
 # The sender is `isthmus hl7 bench-mllp --unique-ids`: every message has its own control ID, so none takes
@@ -17,6 +18,8 @@ if [ -z "${BIN:-}" ]; then   # BIN=path/to/isthmus: use that build
   swift build -c release --scratch-path "$SCRATCH" --product isthmus >&2
   BIN="$SCRATCH/release/isthmus"
 fi
+
+SERVE_BIN="${SERVE_BIN:-$BIN}"   # SERVE_BIN=other/isthmus: that build's `serve` (A/B), same sender and destination
 
 WORK=$(mktemp -d)
 DEST=""; SERVE=""
@@ -44,7 +47,7 @@ channels:
     destinations: [ { mllp: destination } ]
 EOF
 # shellcheck disable=SC2086
-"$BIN" serve --config "$WORK/isthmus.yaml" --data "$WORK/data" --log-level info ${SERVE_ARGS:-} >"$WORK/serve.log" 2>&1 & SERVE=$!
+"$SERVE_BIN" serve --config "$WORK/isthmus.yaml" --data "$WORK/data" --log-level info ${SERVE_ARGS:-} >"$WORK/serve.log" 2>&1 & SERVE=$!
 for _ in $(seq 300); do grep -qs "isthmus: listening" "$WORK/serve.log" && break; sleep 0.1; done
 PORT=$(sed -n 's/^isthmus: listening mllp=\([0-9]*\).*/\1/p' "$WORK/serve.log")
 [ -n "$PORT" ] || { cat "$WORK/serve.log" >&2; exit 1; }
