@@ -1,6 +1,7 @@
 // HL7 MLLP Release 2 — sender: send one block, wait for the acknowledgment block; reconnect with backoff.
 
 import HL7
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
@@ -89,7 +90,8 @@ public actor MLLPClient {
     /// Closes the connection (a later send opens a new one).
     /// Sends `payloads` in order over one connection, one at a time, and hands each reply (or the failure of its
     /// send) to `handle`, on the connection's event loop — no task hand-off between messages. Stops after a failed
-    /// send, or when `handle` returns false. Nothing is resent here: a failed send closes the connection (the next
+    /// send, when `handle` returns false, or once the calling task is cancelled (after the reply of the block in
+    /// flight). Nothing is resent here: a failed send closes the connection (the next
     /// call reconnects); failing to connect is handed to `handle` as the first payload's failure.
     public func sendEach(_ payloads: [ByteBuffer], _ handle: @escaping @Sendable (Int, Result<ByteBuffer, any Error>) -> Bool) async {
         guard !payloads.isEmpty else { return }
@@ -105,12 +107,14 @@ public actor MLLPClient {
         let timeout = configuration.ackTimeout
         // true: ended by a failed send.
         let done = connection.eventLoop.makePromise(of: Bool.self)
+        // Cancelling the calling task stops the chain after the block in flight (which gets its reply first).
+        let cancelled = NIOLockedValueBox(false)
         @Sendable func send(_ i: Int) {
             connection.sendFuture(payloads[i], timeout: timeout).whenComplete { result in
                 let goOn = handle(i, result)
                 if case .failure = result {
                     done.succeed(true)
-                } else if goOn && i + 1 < payloads.count {
+                } else if goOn && i + 1 < payloads.count && !cancelled.withLockedValue({ $0 }) {
                     send(i + 1)
                 } else {
                     done.succeed(false)
@@ -118,7 +122,12 @@ public actor MLLPClient {
             }
         }
         send(0)
-        if (try? await done.futureResult.get()) ?? true {
+        let failed = await withTaskCancellationHandler {
+            (try? await done.futureResult.get()) ?? true
+        } onCancel: {
+            cancelled.withLockedValue { $0 = true }
+        }
+        if failed {
             await connection.close()
             self.connection = nil
         }

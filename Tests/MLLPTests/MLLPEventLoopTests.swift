@@ -120,4 +120,29 @@ import Testing
         }
         #expect(failures.withLockedValue { $0 } == [0])
     }
+
+    @Test("cancelling the task stops sendEach after the block in flight, which still gets its reply")
+    func sendEachCancelled() async throws {
+        let handled = NIOLockedValueBox(0)
+        try await withServer({ payload in
+            try await Task.sleep(for: .milliseconds(30))
+            return try acknowledge(payload)
+        }) { server, port in
+            let client = MLLPClient(host: "127.0.0.1", port: port)
+            let task = Task {
+                await client.sendEach((0 ..< 50).map { testMessage("K\($0)") }) { _, reply in
+                    if (try? reply.get()) != nil { handled.withLockedValue { $0 += 1 } }
+                    return true
+                }
+            }
+            // Once a few replies are in, cancel: the chain stops at the next reply.
+            while handled.withLockedValue({ $0 }) < 2 { try await Task.sleep(for: .milliseconds(5)) }
+            task.cancel()
+            await task.value
+            let sent = handled.withLockedValue { $0 }
+            #expect(sent >= 2 && sent < 50)
+            #expect(server.statistics.frames == sent)
+            await client.close()
+        }
+    }
 }
