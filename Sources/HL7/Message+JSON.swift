@@ -30,7 +30,7 @@ public enum HL7JSON {
         let idx = m.index
         return m.bytes.withUnsafeBufferPointer { p in
             Writer.withClasses(m.encoding, decodesISO2022: text == .other) { classes in
-                let x = Writer.Context(src: p.baseAddress!, cls: classes, enc: m.encoding, charset: m.characterSet, text: text)
+                let x = Writer.Context(src: p.baseAddress!, count: p.count, cls: classes, enc: m.encoding, charset: m.characterSet, text: text)
                 // Written straight into the result. The first capacity fits usual messages (JSON is about 1.5×
                 // the ER7 size); every field checks its worst case (8 bytes per input byte plus structure)
                 // first, and when it would not fit the message is written again with the whole worst case.
@@ -99,6 +99,8 @@ public enum HL7JSON {
         /// What the emitters need; passed by value so that their loops keep it in registers.
         struct Context {
             let src: UnsafePointer<UInt8>
+            /// Number of message bytes at `src`.
+            let count: Int
             let cls: UnsafePointer<UInt8>
             let enc: EncodingCharacters
             let charset: HL7CharacterSet
@@ -137,6 +139,8 @@ public enum HL7JSON {
             if e.subcomponent != e.field { t[Int(e.subcomponent)] |= sub }
             if e.hasEscape { t[Int(e.escape)] |= esc }
             t[Int(e.field)] = fld
+            // Segment terminators end the last field (see `fields`).
+            t[0x0D] = fld; t[0x0A] = fld; t[0x1C] = fld
         }
 
         @inline(__always) static func put(_ s: StaticString, _ out: UnsafeMutablePointer<UInt8>, _ n: Int) -> Int {
@@ -212,52 +216,72 @@ public enum HL7JSON {
             var leafFrom = i
             var f: UInt8 = 0
             out[n] = 0x22; n += 1
+            // Segment terminators are classed as field separators (they never occur inside a segment), so a
+            // run stops at the end of a terminated segment without a bounds check.
+            let terminated = end < x.count
             while true {
                 // The run up to the next delimiter, copied while its classes are collected.
-                while i < end {
-                    let c = src[i]
-                    let k = cls[Int(c)]
-                    if k >= sub { break }
-                    f |= k
-                    out[n] = c
-                    n += 1
-                    i += 1
+                var k: UInt8
+                if terminated {
+                    while true {
+                        let c = src[i]
+                        k = cls[Int(c)]
+                        if k >= sub { break }
+                        f |= k
+                        out[n] = c
+                        n &+= 1
+                        i &+= 1
+                    }
+                } else {
+                    k = fld
+                    while i < end {
+                        let c = src[i]
+                        let ki = cls[Int(c)]
+                        if ki >= sub { k = ki; break }
+                        f |= ki
+                        out[n] = c
+                        n &+= 1
+                        i &+= 1
+                    }
                 }
+                if n &+ (end &- i) &+ 64 > cap { return -1 }
                 // Close the leaf.
-                if isFinal(x, f, out, leafAt + 1, n) {
-                    out[n] = 0x22; n += 1
+                if f == 0 {
+                    out[n] = 0x22; n &+= 1
+                } else if isFinal(x, f, out, leafAt + 1, n) {
+                    out[n] = 0x22; n &+= 1
                 } else {
                     if leafAt &+ 6 &* (i &- leafFrom) &+ (end &- i) &+ 64 > cap { return -1 }
                     n = leaf(x, leafFrom, i, f, out, leafAt, cap)
                     if n < 0 { return -1 }
                 }
-                if n &+ (end &- i) &+ 64 > cap { return -1 }
-                let k: UInt8 = i < end ? cls[Int(src[i])] : fld
-                if k & (fld | rep) != 0 {
+                if k == fld {
                     if open != 0 {
-                        if open & compArray != 0 { out[n] = 0x5D; n += 1 }
-                        if open & repArray != 0 { out[n] = 0x5D; n += 1 }
-                        if k == fld && open & fieldRepetitions != 0 { out[n] = 0x5D; out[n + 1] = 0x7D; n += 2 }
-                    }
-                    if k == fld {
-                        if i >= end { return n }
+                        if open & compArray != 0 { out[n] = 0x5D; n &+= 1 }
+                        if open & repArray != 0 { out[n] = 0x5D; n &+= 1 }
+                        if open & fieldRepetitions != 0 { out[n] = 0x5D; out[n + 1] = 0x7D; n &+= 2 }
                         open = 0
-                        out[n] = 0x2C; n += 1
-                        fieldAt = n
-                    } else {
-                        if open & fieldRepetitions == 0 {
-                            let opening: StaticString = #"{"repetitions":["#
-                            insert(opening, at: fieldAt, out, &n)
-                        }
-                        open = fieldRepetitions
-                        out[n] = 0x2C; n += 1
                     }
+                    if i >= end { return n }
+                    out[n] = 0x2C; n &+= 1
+                    fieldAt = n
                     repAt = n
                     compAt = n
                 } else if k & comp != 0 {
-                    if open & compArray != 0 { out[n] = 0x5D; n += 1; open &= ~compArray }
+                    if open & compArray != 0 { out[n] = 0x5D; n &+= 1; open &= ~compArray }
                     if open & repArray == 0 { insert("[", at: repAt, out, &n); open |= repArray }
-                    out[n] = 0x2C; n += 1
+                    out[n] = 0x2C; n &+= 1
+                    compAt = n
+                } else if k & rep != 0 {
+                    if open & compArray != 0 { out[n] = 0x5D; n &+= 1 }
+                    if open & repArray != 0 { out[n] = 0x5D; n &+= 1 }
+                    if open & fieldRepetitions == 0 {
+                        let opening: StaticString = #"{"repetitions":["#
+                        insert(opening, at: fieldAt, out, &n)
+                    }
+                    open = fieldRepetitions
+                    out[n] = 0x2C; n &+= 1
+                    repAt = n
                     compAt = n
                 } else {
                     // Subcomponent: the component, and the repetition if this is its first component, become arrays.
@@ -265,13 +289,13 @@ public enum HL7JSON {
                         if open & repArray == 0 { insert("[[", at: repAt, out, &n); open |= repArray } else { insert("[", at: compAt, out, &n) }
                         open |= compArray
                     }
-                    out[n] = 0x2C; n += 1
+                    out[n] = 0x2C; n &+= 1
                 }
-                i += 1
+                i &+= 1
                 leafFrom = i
                 leafAt = n
                 f = 0
-                out[n] = 0x22; n += 1
+                out[n] = 0x22; n &+= 1
             }
         }
 
