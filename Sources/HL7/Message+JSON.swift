@@ -35,7 +35,7 @@ public enum HL7JSON {
                 // the ER7 size); every field checks its worst case (8 bytes per input byte plus structure)
                 // first, and when it would not fit the message is written again with the whole worst case.
                 let worst = 8 * p.count + 48 * idx.slots.count + 96 * idx.count + 64
-                var capacity = min(worst, 2 * p.count + 24 * idx.count + 256)
+                var capacity = min(worst, 2 * p.count + 32 * idx.count + 512)
                 while true {
                     var overflow = false
                     let out = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, written in
@@ -75,10 +75,10 @@ public enum HL7JSON {
         }
     }
 
-    /// A JSON writer from the message bytes and its delimiter index into a raw buffer: one pass over
-    /// segments → fields → repetitions → components → subcomponents, no per-element allocation.
-    /// Plain fields are copied while their bytes are classified; only a field with delimiters, escapes,
-    /// bytes needing a JSON escape or non-ASCII bytes is re-emitted through the structured path.
+    /// A JSON writer from the message bytes into the result's buffer: one pass over each segment's bytes
+    /// (the index gives segment bounds and MSH-2), with a 256-entry class table per byte, no per-element
+    /// allocation. Plain text is copied as it is read; escapes, JSON escapes and character sets are
+    /// handled leaf by leaf only where a byte asks for it (``Writer/leaf(_:_:_:_:_:_:_:)``).
     enum Writer {
         /// Byte classes: the delimiters (from `sub` up, so that one comparison finds them) and the bytes
         /// that make a leaf need more than a copy.
@@ -143,6 +143,13 @@ public enum HL7JSON {
             t[0x0D] = fld; t[0x0A] = fld; t[0x1C] = fld
         }
 
+        /// Eight bytes of ASCII text as a little-endian word, for one store.
+        @inline(__always) static func word(_ s: StaticString) -> UInt64 {
+            var w: UInt64 = 0
+            for k in 0 ..< 8 { w |= UInt64(s.utf8Start[k]) << (8 * k) }
+            return w.littleEndian
+        }
+
         @inline(__always) static func put(_ s: StaticString, _ out: UnsafeMutablePointer<UInt8>, _ n: Int) -> Int {
             (out + n).update(from: s.utf8Start, count: s.utf8CodeUnitCount)
             return n + s.utf8CodeUnitCount
@@ -159,11 +166,15 @@ public enum HL7JSON {
                         let e = segs[s]
                         let firstSlot = Int(e.firstSlot), end = Int(e.end)
                         let slots = (s + 1 < segs.count ? Int(segs[s + 1].firstSlot) : total) - firstSlot - 1
-                        if n &+ (end &- Int(e.start)) &+ 96 > cap { return -1 }
+                        if n &+ 3 &* (end &- Int(e.start)) &+ 96 > cap { return -1 }
                         if s > 0 { out[n] = 0x2C; n += 1 }
-                        n = put(#"{"id":""#, out, n)
-                        out[n] = src[Int(e.start)]; out[n + 1] = src[Int(e.start) + 1]; out[n + 2] = src[Int(e.start) + 2]
-                        n = put(#"","fields":["#, out, n + 3)
+                        // `{"id":"` ID `","fields":[` as three word stores and the ID bytes.
+                        let head = UnsafeMutableRawPointer(out + n)
+                        head.storeBytes(of: word(#"{"id":"x"#), as: UInt64.self)
+                        head.storeBytes(of: word(#"","field"#), toByteOffset: 10, as: UInt64.self)
+                        head.storeBytes(of: word(#"s":[xxxx"#), toByteOffset: 18, as: UInt64.self)
+                        out[n + 7] = src[Int(e.start)]; out[n + 8] = src[Int(e.start) + 1]; out[n + 9] = src[Int(e.start) + 2]
+                        n &+= 22
                         var first = -1
                         if ER7Index.isHeader(e.id) {
                             // MSH-1 is the field separator, MSH-2 the encoding characters as written.
@@ -172,7 +183,7 @@ public enum HL7JSON {
                             out[n] = 0x22; n += 1
                             if slots > 1 {
                                 let lo = Int(slotPtr[firstSlot + 1]), hi = Int(slotPtr[firstSlot + 2]) - 1
-                                if n &+ 6 &* (hi &- lo) &+ (end &- hi) &+ 96 > cap { return -1 }
+                                if n &+ 6 &* (hi &- lo) &+ 3 &* (end &- hi) &+ 96 > cap { return -1 }
                                 out[n] = 0x2C; out[n + 1] = 0x22; n += 2
                                 for i in lo ..< hi { n = escapedByte(src[i], out, n) }
                                 out[n] = 0x22; n += 1
@@ -181,7 +192,8 @@ public enum HL7JSON {
                                     first = hi + 1
                                 }
                             }
-                        } else if slots > 0 {
+                        } else if slots > 1 {
+                            // Slot 0 is the segment ID; fields start after it.
                             first = Int(e.start) + 4
                         }
                         if first >= 0 {
@@ -200,7 +212,8 @@ public enum HL7JSON {
 
         /// Emits the fields in `src[lo ..< end]` (the field separators between them included) in one pass.
         ///
-        /// Plain bytes are copied as they are read. A delimiter closes the current leaf and opens the next;
+        /// Plain bytes are copied as they are read. A delimiter closes the current leaf and opens the next
+        /// (a run of empty fields is written in a tight loop, `,""` each);
         /// the brackets a repetition, component or field turns out to need are inserted where it began
         /// when its first inner delimiter shows it (a short move of what was written since). A leaf with
         /// an escape, a byte needing a JSON escape, or a non-ASCII byte is written again through ``leaf``.
@@ -217,7 +230,8 @@ public enum HL7JSON {
             var f: UInt8 = 0
             out[n] = 0x22; n += 1
             // Segment terminators are classed as field separators (they never occur inside a segment), so a
-            // run stops at the end of a terminated segment without a bounds check.
+            // run stops at the end of a terminated segment without a bounds check (and the byte after a
+            // field separator can be read).
             let terminated = end < x.count
             while true {
                 // The run up to the next delimiter, copied while its classes are collected.
@@ -244,14 +258,16 @@ public enum HL7JSON {
                         i &+= 1
                     }
                 }
-                if n &+ (end &- i) &+ 64 > cap { return -1 }
+                // Capacity: `n + 3 × (bytes left) + 64 ≤ cap` holds at every delimiter (a plain byte writes one
+                // byte, an empty field three), so that a run needs no check.
+                if n &+ 3 &* (end &- i) &+ 64 > cap { return -1 }
                 // Close the leaf.
                 if f == 0 {
                     out[n] = 0x22; n &+= 1
                 } else if isFinal(x, f, out, leafAt + 1, n) {
                     out[n] = 0x22; n &+= 1
                 } else {
-                    if leafAt &+ 6 &* (i &- leafFrom) &+ (end &- i) &+ 64 > cap { return -1 }
+                    if leafAt &+ 6 &* (i &- leafFrom) &+ 3 &* (end &- i) &+ 64 > cap { return -1 }
                     n = leaf(x, leafFrom, i, f, out, leafAt, cap)
                     if n < 0 { return -1 }
                 }
@@ -263,6 +279,15 @@ public enum HL7JSON {
                         open = 0
                     }
                     if i >= end { return n }
+                    // Empty fields that follow: `,""` each.
+                    if terminated {
+                        let fs = x.enc.field
+                        while src[i &+ 1] == fs {
+                            out[n] = 0x2C; out[n &+ 1] = 0x22; out[n &+ 2] = 0x22
+                            n &+= 3
+                            i &+= 1
+                        }
+                    }
                     out[n] = 0x2C; n &+= 1
                     fieldAt = n
                     repAt = n
@@ -352,7 +377,9 @@ public enum HL7JSON {
             let src = x.src
             var n = n0
             @inline(__always) func emit(_ c: UInt8) {
-                if c < 0x80 {
+                if c &- 0x20 < 0x60 && c != 0x22 && c != 0x5C {
+                    out[n] = c; n &+= 1
+                } else if c < 0x80 {
                     n = escapedByte(c, out, n)
                 } else if latin1 {
                     out[n] = 0xC0 | c >> 6; out[n + 1] = 0x80 | c & 0x3F; n += 2

@@ -127,6 +127,6 @@ import Testing
 
     @Test func customDelimitersInMSH1AndMSH2() throws {
         let json = try Self.json(#"MSH\^~!&\A\B^C!S!D~E\F&G"#)
-        #expect(json == #"{"segments":[{"id":"MSH","fields":["\\","^~!&","A",["B","C^D"],{"repetitions":["E",[["F","G"]]]}]}]}"#)
+        #expect(json == #"{"segments":[{"id":"MSH","fields":["\\","^~!&","A",{"repetitions":[["B","C^D"],"E"]},[["F","G"]]]}]}"#)
     }
 }
