@@ -185,7 +185,15 @@ public enum HL7JSON {
                                 let lo = Int(slotPtr[firstSlot + 1]), hi = Int(slotPtr[firstSlot + 2]) - 1
                                 if n &+ 6 &* (hi &- lo) &+ 3 &* (end &- hi) &+ 96 > cap { return -1 }
                                 out[n] = 0x2C; out[n + 1] = 0x22; n += 2
-                                for i in lo ..< hi { n = escapedByte(src[i], out, n) }
+                                if !(lo ..< hi).contains(where: { src[$0] >= 0x80 }) {
+                                    for i in lo ..< hi { n = escapedByte(src[i], out, n) }
+                                } else {
+                                    // Only in a header segment after the first (its MSH-2 is not checked): the
+                                    // bytes as written, in the message's character set (no HL7 escapes).
+                                    let text = Array(x.charset.decode(UnsafeBufferPointer(start: src + lo, count: hi &- lo)).utf8)
+                                    if n &+ 6 &* text.count &+ 3 &* (end &- hi) &+ 96 > cap { return -1 }
+                                    for c in text { n = escapedByte(c, out, n) }
+                                }
                                 out[n] = 0x22; n += 1
                                 if slots > 2 {
                                     out[n] = 0x2C; n += 1

@@ -1,52 +1,31 @@
-// TEMPORARY: the rewritten JSON writer must give the same bytes as the previous one (LegacyJSONWriter.swift)
-// on every fixture message and on generated messages covering delimiters, escapes, nulls and character sets.
+// The JSON writer on generated messages: random delimiters, escapes (valid, malformed, formatting), nulls,
+// tabs, ESC, valid and invalid UTF-8 and Latin-1 bytes under every character-set family, segments without
+// fields, unterminated last segments. (While the writer was rewritten this test also compared every output
+// byte for byte with the previous writer; see docs/hl7.md, "JSON form".)
 import Foundation
 import Testing
 @testable import HL7
 
-@Suite struct JSONEquivalenceTests {
-    /// Every message of every fixture file (single messages, multi-message files, batch headers and messages).
-    @Test func everyFixtureMessage() throws {
-        let files = try FileManager.default.subpathsOfDirectory(atPath: Fixtures.directory.path).filter { $0.hasSuffix(".hl7") || $0.hasSuffix(".txt") }
-        var compared = 0
-        for file in files.sorted() {
-            let bytes = Fixtures.bytes(file)
-            var messages: [Message] = []
-            if let m = try? Message(bytes) { messages.append(m) }
-            for piece in MessageStream.messages(bytes) { if case .success(let m) = piece { messages.append(m) } }
-            if let batch = try? HL7Batch(bytes) {
-                if let h = batch.header { messages.append(h) }
-                for b in batch.batches { if let h = b.header { messages.append(h) } }
-                messages += batch.messages
-            }
-            for m in messages {
-                #expect(HL7JSON.encode(m) == LegacyHL7JSON.encode(m), "\(file)")
-                compared += 1
-            }
-            #expect(HL7JSON.encode(messages) == LegacyHL7JSON.encode(messages), "\(file)")
-        }
-        #expect(compared > 30)
-    }
-
-    /// Generated messages: random delimiters, escapes (valid, malformed, formatting), nulls, tabs, ESC,
-    /// valid and invalid UTF-8, Latin-1 bytes, under every character-set family.
-    @Test func generatedMessages() throws {
+@Suite struct JSONGeneratedMessageTests {
+    @Test func generatedMessagesGiveValidDeterministicJSON() throws {
         var g = MessageGenerator(seed: 0x15_7A_05)
-        var compared = 0
-        for _ in 0 ..< 4000 {
+        var checked = 0
+        for _ in 0 ..< 1500 {
             let bytes = g.message()
             guard let m = try? Message(bytes) else { continue }
-            let new = HL7JSON.encode(m), old = LegacyHL7JSON.encode(m)
-            if new != old {
-                Issue.record("differs for \(String(decoding: bytes, as: UTF8.self).debugDescription)\nnew \(String(decoding: new, as: UTF8.self))\nold \(String(decoding: old, as: UTF8.self))")
+            let json = HL7JSON.encode(m)
+            guard let object = try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any] else {
+                Issue.record("not JSON for \(String(decoding: bytes, as: UTF8.self).debugDescription) \(bytes.filter { $0 >= 0x80 }): \(String(decoding: json, as: UTF8.self))")
                 return
             }
-            compared += 1
+            let segments = try #require(object["segments"] as? [[String: Any]])
+            #expect(segments.map { $0["id"] as? String } == m.segments.map(\.id))
+            #expect(HL7JSON.encode(try Message(bytes)) == json)
+            checked += 1
         }
-        #expect(compared > 3000)
+        #expect(checked > 1000)
     }
 }
-
 /// Deterministic generator of ER7 messages stressing the JSON writer.
 struct MessageGenerator {
     var state: UInt64
