@@ -221,7 +221,7 @@ public enum HL7JSON {
         /// Emits the fields in `src[lo ..< end]` (the field separators between them included) in one pass.
         ///
         /// Plain bytes are copied as they are read. A delimiter closes the current leaf and opens the next
-        /// (a run of empty fields is written in a tight loop, `,""` each);
+        /// (runs of empty fields and empty components are written in tight loops, `,""` and `"",` each);
         /// the brackets a repetition, component or field turns out to need are inserted where it began
         /// when its first inner delimiter shows it (a short move of what was written since). A leaf with
         /// an escape, a byte needing a JSON escape, or a non-ASCII byte is written again through ``leaf``.
@@ -304,6 +304,15 @@ public enum HL7JSON {
                     if open & compArray != 0 { out[n] = 0x5D; n &+= 1; open &= ~compArray }
                     if open & repArray == 0 { insert("[", at: repAt, out, &n); open |= repArray }
                     out[n] = 0x2C; n &+= 1
+                    // Empty components that follow: `"",` each.
+                    if terminated {
+                        let cs = x.enc.component
+                        while src[i &+ 1] == cs {
+                            out[n] = 0x22; out[n &+ 1] = 0x22; out[n &+ 2] = 0x2C
+                            n &+= 3
+                            i &+= 1
+                        }
+                    }
                     compAt = n
                 } else if k & rep != 0 {
                     if open & compArray != 0 { out[n] = 0x5D; n &+= 1 }
@@ -335,7 +344,15 @@ public enum HL7JSON {
         /// Inserts `s` at `out[at]`, moving what was written since one step on.
         @inline(__always) static func insert(_ s: StaticString, at: Int, _ out: UnsafeMutablePointer<UInt8>, _ n: inout Int) {
             let k = s.utf8CodeUnitCount
-            (out + at + k).update(from: out + at, count: n - at)
+            if n &- at <= 16 {
+                // Usually a few bytes: two word moves (the capacity invariant leaves room past `n`).
+                let p = UnsafeMutableRawPointer(out + at)
+                let a = p.loadUnaligned(as: UInt64.self), b = p.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+                p.storeBytes(of: a, toByteOffset: k, as: UInt64.self)
+                p.storeBytes(of: b, toByteOffset: k &+ 8, as: UInt64.self)
+            } else {
+                (out + at + k).update(from: out + at, count: n - at)
+            }
             (out + at).update(from: s.utf8Start, count: k)
             n += k
         }
