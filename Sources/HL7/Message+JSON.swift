@@ -416,8 +416,10 @@ public enum HL7JSON {
             let e = x.enc
             let escape = e.hasEscape ? Int(e.escape) : -1
             var i = lo
+            let cls = x.cls
             while i < hi {
                 let c = src[i]
+                if cls[Int(c)] == 0 { out[n] = c; n &+= 1; i &+= 1; continue }
                 if Int(c) != escape { emit(c); i += 1; continue }
                 // Find the closing escape character; unterminated or empty (`\\`): the byte stays as it is.
                 var j = i + 1
