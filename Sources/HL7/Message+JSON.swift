@@ -31,9 +31,10 @@ public enum HL7JSON {
         return m.bytes.withUnsafeBufferPointer { p in
             Writer.withClasses(m.encoding, decodesISO2022: text == .other) { classes in
                 let x = Writer.Context(src: p.baseAddress!, count: p.count, cls: classes, enc: m.encoding, charset: m.characterSet, text: text)
-                // Written straight into the result. The first capacity fits usual messages (JSON is about 1.5×
-                // the ER7 size); every field checks its worst case (8 bytes per input byte plus structure)
-                // first, and when it would not fit the message is written again with the whole worst case.
+                // Written straight into the result. The first capacity fits usual messages (JSON is about 1.8×
+                // the ER7 size); the writer checks at every segment and at delimiters that what is left still
+                // fits, and when it would not, the message is written again with its worst case (8 bytes per
+                // input byte plus structure).
                 let worst = 8 * p.count + 48 * idx.slots.count + 96 * idx.count + 64
                 var capacity = min(worst, 2 * p.count + 32 * idx.count + 512)
                 while true {
