@@ -53,6 +53,7 @@ if "hl7conv2_json" in peers:
     ratio(me["json_mb_s"], peers["hl7conv2_json"]["mb_s"], "isthmus parse+JSON / hl7conv2 (dicts)")
     ratio(me["json_mb_s"], peers["hl7conv2_json_text"]["mb_s"], "isthmus parse+JSON / hl7conv2 + json.dumps (JSON text)")
     ratio(me["parse_mb_s"], peers["hl7conv2_json"]["mb_s"], "isthmus indexing parse / hl7conv2 (dicts)")
+# Issue 3: "parse + JSON >= 50x hl7conv2 when both produce JSON", i.e. against hl7conv2 + json.dumps.
 print(f"\ngoals: indexing parse >= 300 MB/s: {'met' if me['parse_mb_s'] >= 300 else 'NOT met'}; "
-      f"JSON >= 50x hl7conv2: {'met' if 'hl7conv2_json' in peers and me['json_mb_s'] / peers['hl7conv2_json']['mb_s'] >= 50 else 'NOT met'}")
+      f"parse + JSON >= 50x hl7conv2 + json.dumps: {'met' if 'hl7conv2_json_text' in peers and me['json_mb_s'] / peers['hl7conv2_json_text']['mb_s'] >= 50 else 'NOT met'}")
 PY

@@ -81,7 +81,12 @@ public struct HL7CharacterSet: Hashable, Sendable, CustomStringConvertible {
 
     /// Whether `bytes` spell `name` exactly.
     static func matches(_ bytes: ArraySlice<UInt8>, _ name: StaticString) -> Bool {
-        name.withUTF8Buffer { n in n.count == bytes.count && n.elementsEqual(bytes) }
+        guard bytes.count == name.utf8CodeUnitCount else { return false }
+        let n = name.utf8Start
+        return bytes.withUnsafeBufferPointer { b in
+            for i in 0 ..< b.count where b[i] != n[i] { return false }
+            return true
+        }
     }
 
     // MARK: Decoding
