@@ -1,8 +1,8 @@
 // PS3.4 Annex B Storage Service Class, SCP behaviour: what a C-STORE SCP does with an instance
 // once its data set has been received (PS3.4 §B.2.2). The decision is the handler's.
 
-/// An instance received by C-STORE, already on disk as a Part 10 file and fsync'd (unless
-/// `DICOMServerConfiguration.syncReceivedFiles` is off).
+/// An instance received by C-STORE, already on disk as a Part 10 file, closed, and flushed to disk
+/// (`fdatasync`: its data and size) unless `DICOMServerConfiguration.syncReceivedFiles` is off.
 public struct ReceivedInstance: Sendable {
     /// A Part 10 file: the meta information written by Isthmus, then the data set bytes exactly
     /// as received, in `transferSyntaxUID`.
