@@ -18,7 +18,9 @@
 #    `isthmus dicom store` (which streams it from disk).
 #
 # Environment: STORESCU, STORESCP, ECHOSCU (default /usr/bin/…: pip's pynetdicom installs scripts
-# with DCMTK's names), PYTHON (default python3), SCRATCH, TMPDIR (corpus and received files).
+# with DCMTK's names), PYTHON (default python3), SCRATCH, TMPDIR (corpus and received files),
+# ISTHMUS_BASELINE (another `isthmus` executable, e.g. a copy built from an earlier commit: measured
+# as two more receivers, "baseline scp" and "baseline --no-fsync", interleaved with the others).
 set -euo pipefail
 
 runs=3
@@ -27,7 +29,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --runs) runs=$2; shift 2 ;;
         --large-mib) large_mib=$2; shift 2 ;;
-        -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -54,6 +56,7 @@ export RUNS=$runs WORK=$work
 import os, signal, socket, statistics, subprocess, sys, time
 
 isthmus, storescu, storescp, echoscu = (os.environ[k] for k in ("ISTHMUS", "STORESCU", "STORESCP", "ECHOSCU"))
+baseline = os.environ.get("ISTHMUS_BASELINE")
 runs, work = int(os.environ["RUNS"]), os.environ["WORK"]
 corpus = os.path.join(work, "corpus")
 dcmtk_env = dict(os.environ, TCP_NODELAY="1")
@@ -88,8 +91,9 @@ class Receiver:
             argv = [storescp, "-aet", self.aet, "+B", "-od", out, str(self.port)]
         else:
             self.aet = "ISTHMUS"
-            argv = [isthmus, "dicom", "scp", "--host", "127.0.0.1", "--port", str(self.port), "--aet", self.aet, "--out", out]
-            if kind == "isthmus-nofsync":
+            exe = baseline if kind.startswith("baseline") else isthmus
+            argv = [exe, "dicom", "scp", "--host", "127.0.0.1", "--port", str(self.port), "--aet", self.aet, "--out", out]
+            if kind.endswith("-nofsync"):
                 argv.append("--no-fsync")
         if rss_file:
             argv = ["/usr/bin/time", "-f", "%M", "-o", rss_file] + argv
@@ -127,7 +131,8 @@ def send(files, receiver):
         sys.exit(f"storescu -> {receiver.kind}: exit {r.returncode}, {got}/{len(files)} received\n{r.stderr.decode()[-2000:]}")
     return t
 
-kinds = ["dcmtk", "isthmus", "isthmus-nofsync"]
+kinds = ["dcmtk", "isthmus", "isthmus-nofsync"] + (["baseline", "baseline-nofsync"] if baseline else [])
+load_before = os.getloadavg()
 sets = [("500 x 40 KB", "small"), ("200 x 0.5 MB", "medium"), ("1 x 60 MB multi-frame", "multiframe")]
 results = {}
 n = 0
@@ -149,9 +154,11 @@ for label, name in sets:
     results[label] = (len(files), size, {k: statistics.median(v) for k, v in times.items()}, times,
                       {k: statistics.median(v) for k, v in cpu.items()})
 
-print(f"\nC-STORE from DCMTK storescu (one association, TCP_NODELAY=1), median of {runs} runs")
+print(f"\nC-STORE from DCMTK storescu (one association, TCP_NODELAY=1), median of {runs} runs; "
+      f"load average {' '.join(f'{x:.2f}' for x in load_before)} before, {' '.join(f'{x:.2f}' for x in os.getloadavg())} after")
 print(f"{'set':24} {'receiver':26} {'s':>7} {'inst/s':>8} {'MB/s':>8} {'vs DCMTK':>9} {'CPU s':>6}")
-names = {"dcmtk": "DCMTK storescp +B", "isthmus": "isthmus dicom scp", "isthmus-nofsync": "isthmus scp --no-fsync"}
+names = {"dcmtk": "DCMTK storescp +B", "isthmus": "isthmus dicom scp", "isthmus-nofsync": "isthmus scp --no-fsync",
+         "baseline": "baseline dicom scp", "baseline-nofsync": "baseline --no-fsync"}
 for label, (count, size, med, times, cpu) in results.items():
     for k in kinds:
         t = med[k]
@@ -164,7 +171,7 @@ large = files_of("large")
 if large:
     size = os.path.getsize(large[0])
     print(f"\nPeak resident memory receiving one {size / 2**20:.0f} MiB instance (GNU time %M; sent by isthmus dicom store)")
-    for k in ["isthmus", "isthmus-nofsync", "dcmtk"]:
+    for k in ["isthmus", "isthmus-nofsync", "dcmtk"] + (["baseline", "baseline-nofsync"] if baseline else []):
         n += 1
         rss = os.path.join(work, f"rss-{n}")
         rcv = Receiver(k, os.path.join(work, f"out-{n}"), rss_file=rss)

@@ -59,7 +59,8 @@ import Testing
         return text.split(separator: "\n").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.last
     }
 
-    @Test func scpReceivesALargeInstanceFromStorescuInBoundedMemory() async throws {
+    /// Durable (written behind while it arrives, then flushed) and with `--no-fsync` (finished on the event loop).
+    @Test(arguments: [false, true]) func scpReceivesALargeInstanceFromStorescuInBoundedMemory(noFsync: Bool) async throws {
         guard Peers.need("DCMTK storescu", Peers.available(Peers.storescu)),
               Peers.need("GNU time (apt-get install time)", Peers.available(Self.gnuTime)) else { return }
         let dir = try Peers.temporaryDirectory("large")
@@ -72,7 +73,7 @@ import Testing
         let rssFile = dir + "/scp.rss"
         let scp = Process()
         scp.executableURL = URL(fileURLWithPath: Self.gnuTime)
-        scp.arguments = ["-f", "%M", "-o", rssFile, Self.isthmus, "dicom", "scp", "--port", "\(port)", "--host", "127.0.0.1", "--aet", "ISTHMUS", "--out", out]
+        scp.arguments = ["-f", "%M", "-o", rssFile, Self.isthmus, "dicom", "scp", "--port", "\(port)", "--host", "127.0.0.1", "--aet", "ISTHMUS", "--out", out] + (noFsync ? ["--no-fsync"] : [])
         try scp.run()
         defer { if scp.isRunning { scp.terminate() } }
         // Wait until it answers C-ECHO.
@@ -95,7 +96,7 @@ import Testing
         #expect(received.dataSet[.pixelData]?.valueLength == Self.pixelBytes)
         #expect(received.dataSet.string(.patientID) == "LARGE")
         let peak = try #require(Self.maxRSS(rssFile), "GNU time wrote no figure")
-        print("isthmus dicom scp: peak resident memory \(peak / 1024) MB receiving a \(Self.pixelBytes >> 20) MiB instance")
+        print("isthmus dicom scp\(noFsync ? " --no-fsync" : ""): peak resident memory \(peak / 1024) MB receiving a \(Self.pixelBytes >> 20) MiB instance")
         #expect(peak < Self.limitKB, "the SCP's peak resident memory was \(peak / 1024) MB")
     }
 

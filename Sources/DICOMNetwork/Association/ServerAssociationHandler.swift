@@ -16,6 +16,8 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
     private(set) var machine = UpperLayerStateMachine()
     let configuration: DICOMServerConfiguration
     private let policy: AcceptorPolicy
+    /// The storage handler, when it may decide at once and nothing is fsync'd: instances are then finished on the loop.
+    private let immediateStorage: (any ImmediateStorageHandler)?
     var logger: Logger
     private let admission: @Sendable () -> Bool
     private(set) var context: ChannelHandlerContext?
@@ -35,7 +37,9 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
     private var incoming: Incoming?
     var busy = 0
     var releasePending = false
-    private var stored = 0
+    private var instancesStarted = 0
+    /// Names the temporary files of this association's instances: `.isthmus-<random>-<n>.part`.
+    private lazy var temporaryNamePrefix = configuration.temporaryDirectory + "/.isthmus-" + String(UInt64.random(in: 1...UInt64.max), radix: 36) + "-"
     /// The C-FIND being answered: its request's message ID and the task iterating the matches.
     var finding: (messageID: UInt16?, task: Task<Void, Never>)?
     /// The pending responses of the C-FIND being answered, on their way to the loop.
@@ -54,14 +58,14 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
     static let maximumCommandLength = 1 << 16
 
     private enum Incoming {
-        case store(command: DIMSECommand, contextID: UInt8, sink: FileSink, path: String, received: Int)
+        case store(command: DIMSECommand, contextID: UInt8, file: ReceivedInstanceFile, received: Int)
         case discard(command: DIMSECommand, contextID: UInt8)
         case find(command: DIMSECommand, contextID: UInt8, bytes: [UInt8])
         case normalized(command: DIMSECommand, contextID: UInt8, bytes: [UInt8])
 
         var contextID: UInt8 {
             switch self {
-            case .store(_, let id, _, _, _), .discard(_, let id), .find(_, let id, _), .normalized(_, let id, _): id
+            case .store(_, let id, _, _), .discard(_, let id), .find(_, let id, _), .normalized(_, let id, _): id
             }
         }
     }
@@ -69,6 +73,7 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
     init(configuration: DICOMServerConfiguration, logger: Logger, admission: @escaping @Sendable () -> Bool) {
         self.configuration = configuration
         self.policy = configuration.effectivePolicy
+        self.immediateStorage = configuration.syncReceivedFiles ? nil : configuration.storage as? any ImmediateStorageHandler
         self.logger = logger
         self.admission = admission
     }
@@ -248,15 +253,15 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
                     abort("data set fragment without a command on its context")
                     return
                 }
-                if case .store(let command, let id, let sink, let path, let received) = current {
+                if case .store(let command, let id, let file, let received) = current {
                     do {
-                        try sink.write(contentsOf: pdv.data)
+                        try file.write(contentsOf: pdv.data)
                     } catch {
                         logger.error("cannot write received data set", metadata: ["error": "\(error)"])
                         abort("storage write failed")
                         return
                     }
-                    incoming = .store(command: command, contextID: id, sink: sink, path: path, received: received + pdv.data.readableBytes)
+                    incoming = .store(command: command, contextID: id, file: file, received: received + pdv.data.readableBytes)
                 }
                 if case .find(let command, let id, var bytes) = current {
                     incoming = nil
@@ -292,15 +297,24 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
             logger.debug("C-ECHO")
             send(rsp, contextID: contextID)
         case .cStoreRQ where configuration.storage != nil && command.hasDataSet:
-            let path = configuration.temporaryDirectory + "/.isthmus-\(UUID().uuidString).part"
+            instancesStarted += 1
+            var created: ReceivedInstanceFile?
             do {
                 // A 32 KiB buffer: PDVs of 32 KiB or more (those of 64 KiB PDUs) go straight from the
-                // receive buffer to write(2), without a copy; smaller ones are gathered.
-                let sink = try FileSink(path: path, bufferSize: 1 << 15)
-                try Self.writePart10Header(to: sink, command: command, transferSyntax: pc.transferSyntax, callingAETitle: request?.callingAETitle ?? "")
-                incoming = .store(command: command, contextID: contextID, sink: sink, path: path, received: 0)
+                // receive buffer to the kernel, without a copy; smaller ones are gathered. Write-back is
+                // started while a large instance arrives when it is to be fsync'd.
+                let file = try ReceivedInstanceFile(path: temporaryNamePrefix + "\(instancesStarted).part", bufferSize: 1 << 15,
+                                                    writeBehind: configuration.syncReceivedFiles)
+                created = file
+                try file.write(contentsOf: Self.part10Header(command: command, transferSyntax: pc.transferSyntax, callingAETitle: request?.callingAETitle ?? ""))
+                incoming = .store(command: command, contextID: contextID, file: file, received: 0)
             } catch {
+                // Answered with A700H once the data set has arrived (read and dropped meanwhile).
                 logger.error("cannot create a file for a received instance", metadata: ["error": "\(error)"])
+                if let created {
+                    created.abandon()
+                    unlink(created.path)
+                }
                 incoming = .discard(command: command, contextID: contextID)
             }
         case .cFindRQ where configuration.query != nil && command.hasDataSet && model(contextID) != nil:
@@ -335,42 +349,57 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
             if command.field == .cFindRQ { startFind(command, contextID: contextID, bytes: bytes) } else { startRetrieve(command, contextID: contextID, bytes: bytes) }
         case .normalized(let command, let contextID, let bytes):
             serveNormalized(command, contextID: contextID, bytes: bytes)
-        case .store(let command, let contextID, let sink, let path, let received):
+        case .store(let command, let contextID, let file, let received):
             let instance = ReceivedInstance(
-                path: path, sopClassUID: command.affectedSOPClassUID ?? "", sopInstanceUID: command.affectedSOPInstanceUID ?? "",
+                path: file.path, sopClassUID: command.affectedSOPClassUID ?? "", sopInstanceUID: command.affectedSOPInstanceUID ?? "",
                 transferSyntaxUID: accepted[contextID]?.transferSyntax ?? "", callingAETitle: request?.callingAETitle ?? "",
                 calledAETitle: request?.calledAETitle ?? "", dataSetLength: received)
             guard let context, let storage = configuration.storage else {
-                try? sink.close()
-                unlink(path)
+                file.abandon()
+                unlink(file.path)
                 respondStore(command, contextID: contextID, status: DIMSEStatus.outOfResources)
                 return
             }
-            // The fsync and the storage handler run off the event loop; the file is theirs now.
-            let owned = OwnedSink(sink: sink)
-            let log = logger
             let sync = configuration.syncReceivedFiles
+            if let immediate = immediateStorage {
+                // Nothing to wait for: close, store and answer here, on the event loop.
+                do { try file.finish(sync: false) } catch {
+                    logger.error("cannot store a received instance", metadata: ["error": "\(error)"])
+                    storeFinished(command, contextID: contextID, instance: instance, status: DIMSEStatus.outOfResources)
+                    return
+                }
+                if let status = immediate.storeImmediately(instance) {
+                    storeFinished(command, contextID: contextID, instance: instance, status: status)
+                    return
+                }
+            }
+            // The fsync and the storage handler run off the event loop; the file is theirs now.
+            let owned = OwnedReceivedFile(file: file)
+            let log = logger
             busy += 1
             let promise = context.eventLoop.makePromise(of: UInt16.self)
             promise.completeWithTask {
-                do { try owned.sink.close(sync: sync) } catch {
+                do { try owned.file.finish(sync: sync) } catch {
                     log.error("cannot store a received instance", metadata: ["error": "\(error)"])
                     return DIMSEStatus.outOfResources
                 }
                 return await storage.store(instance)
             }
             promise.futureResult.assumeIsolated().whenComplete { [self] result in
-                unlink(path)
                 busy -= 1
-                let status = (try? result.get()) ?? DIMSEStatus.outOfResources
-                stored += 1
-                logger.info("C-STORE", metadata: ["sopInstanceUID": "\(instance.sopInstanceUID)", "bytes": "\(received)", "status": "\(String(status, radix: 16))"])
-                respondStore(command, contextID: contextID, status: status)
-                if releasePending && busy == 0 && incoming == nil {
-                    releasePending = false
-                    fire(.releaseResponse, outgoing: .releaseRP)
-                }
+                storeFinished(command, contextID: contextID, instance: instance, status: (try? result.get()) ?? DIMSEStatus.outOfResources)
             }
+        }
+    }
+
+    /// The storage handler has decided: whatever is left at the temporary path goes, the SCU gets `status`.
+    private func storeFinished(_ command: DIMSECommand, contextID: UInt8, instance: ReceivedInstance, status: UInt16) {
+        unlink(instance.path)
+        logger.info("C-STORE", metadata: ["sopInstanceUID": "\(instance.sopInstanceUID)", "bytes": "\(instance.dataSetLength)", "status": "\(String(status, radix: 16))"])
+        respondStore(command, contextID: contextID, status: status)
+        if releasePending && busy == 0 && incoming == nil {
+            releasePending = false
+            fire(.releaseResponse, outgoing: .releaseRP)
         }
     }
 
@@ -576,9 +605,9 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
     private func discardIncoming() {
         findResponses?.discard()
         finding?.task.cancel()
-        if case .store(_, _, let sink, let path, _)? = incoming {
-            try? sink.close()
-            unlink(path)
+        if case .store(_, _, let file, _)? = incoming {
+            file.abandon()
+            unlink(file.path)
         }
         incoming = nil
     }
@@ -586,6 +615,10 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
     /// Preamble, "DICM" and the file meta information (PS3.10 §7.1) for a received instance;
     /// the data set bytes follow as they arrive.
     static func writePart10Header(to sink: FileSink, command: DIMSECommand, transferSyntax: String, callingAETitle: String) throws(DICOMError) {
+        try sink.write(contentsOf: part10Header(command: command, transferSyntax: transferSyntax, callingAETitle: callingAETitle))
+    }
+
+    static func part10Header(command: DIMSECommand, transferSyntax: String, callingAETitle: String) throws(DICOMError) -> [UInt8] {
         var file = DICOMFile(dataSet: DataSet(), transferSyntax: TransferSyntax(uid: transferSyntax))
         var meta = DataSet()
         try meta.set(.mediaStorageSOPClassUID, vr: .UI, string: command.affectedSOPClassUID ?? "")
@@ -595,7 +628,7 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
         file.fileMetaInformation = meta
         var header = [UInt8](repeating: 0, count: 128) + Array("DICM".utf8)
         try DataSetWriter(transferSyntax: .explicitVRLittleEndian).write(file.normalizedFileMetaInformation, to: &header)
-        try sink.write(contentsOf: header)
+        return header
     }
 }
 

@@ -49,9 +49,10 @@ public struct DICOMServerConfiguration: Sendable {
     public var implementation = UserInformation(implementationClassUID: "1.2.826.0.1.3680043.10.1472.1", implementationVersionName: "ISTHMUS_010")
     /// TLS (PS3.15 Annex B): every connection is TLS with this context (see ``DICOMTLS``); nil for plain TCP.
     public var tls: NIOSSLContext?
-    /// fsync each received file before the storage handler gets it and the response is sent
-    /// (durable before acknowledged). Turn off only when the storage handler makes the instance
-    /// durable itself, or for a throwaway receiver (DCMTK's storescp does not fsync).
+    /// Flush each received file to disk (`fdatasync`, with write-back started while a large one arrives)
+    /// before the storage handler gets it and the response is sent (durable before acknowledged). Turn
+    /// off only when the storage handler makes the instance durable itself, or for a throwaway receiver
+    /// (DCMTK's storescp does not fsync); an `ImmediateStorageHandler` is then called on the event loop.
     public var syncReceivedFiles = true
 
     public init(aeTitle: String, temporaryDirectory: String) {

@@ -1,8 +1,8 @@
 // PS3.4 Annex B Storage Service Class, SCP behaviour: what a C-STORE SCP does with an instance
 // once its data set has been received (PS3.4 §B.2.2). The decision is the handler's.
 
-/// An instance received by C-STORE, already on disk as a Part 10 file and fsync'd (unless
-/// `DICOMServerConfiguration.syncReceivedFiles` is off).
+/// An instance received by C-STORE, already on disk as a Part 10 file, closed, and flushed to disk
+/// (`fdatasync`: its data and size) unless `DICOMServerConfiguration.syncReceivedFiles` is off.
 public struct ReceivedInstance: Sendable {
     /// A Part 10 file: the meta information written by Isthmus, then the data set bytes exactly
     /// as received, in `transferSyntaxUID`.
@@ -25,8 +25,21 @@ public protocol StorageHandler: Sendable {
     func store(_ instance: ReceivedInstance) async -> UInt16
 }
 
+/// A storage handler that can often decide at once, without waiting: the SCP then finishes the
+/// instance on the association's event loop — file closed, handler called, response sent — with no
+/// hand-off to another thread and back, which is most of the per-instance latency of small instances.
+///
+/// Used only when the SCP does not fsync received files (`DICOMServerConfiguration.syncReceivedFiles`
+/// off): an fsync is never run on the event loop.
+public protocol ImmediateStorageHandler: StorageHandler {
+    /// The status, if the handler can store the instance now without blocking (no flush to disk, no
+    /// database, no lock held for long), or nil: `store(_:)` is then called off the event loop as usual.
+    /// As with `store(_:)`, whatever is still at `instance.path` afterwards is deleted by the SCP.
+    func storeImmediately(_ instance: ReceivedInstance) -> UInt16?
+}
+
 /// Moves each received file into a folder, named by its SOP Instance UID.
-public struct DirectoryStorageHandler: StorageHandler {
+public struct DirectoryStorageHandler: ImmediateStorageHandler {
     public let directory: String
     /// fsync the folder after the rename, so that the file's name is on disk too before success is answered
     /// (the file's content is fsync'd by the SCP, `DICOMServerConfiguration.syncReceivedFiles`).
@@ -38,17 +51,24 @@ public struct DirectoryStorageHandler: StorageHandler {
     }
 
     public func store(_ instance: ReceivedInstance) async -> UInt16 {
+        let status = move(instance)
+        guard status == DIMSEStatus.success, syncDirectory else { return status }
+        let fd = open(directory, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return DIMSEStatus.outOfResources }
+        defer { close(fd) }
+        return fsync(fd) == 0 ? DIMSEStatus.success : DIMSEStatus.outOfResources
+    }
+
+    /// Without `syncDirectory`, storing is one rename: done at once. With it, nil (the fsync waits for the disk).
+    public func storeImmediately(_ instance: ReceivedInstance) -> UInt16? {
+        syncDirectory ? nil : move(instance)
+    }
+
+    private func move(_ instance: ReceivedInstance) -> UInt16 {
         let safe = instance.sopInstanceUID.filter { $0.isNumber || $0 == "." }
         guard !safe.isEmpty else { return DIMSEStatus.cannotUnderstand }
         let target = directory + "/" + safe + ".dcm"
-        guard rename(instance.path, target) == 0 else { return DIMSEStatus.outOfResources }
-        if syncDirectory {
-            let fd = open(directory, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { return DIMSEStatus.outOfResources }
-            defer { close(fd) }
-            guard fsync(fd) == 0 else { return DIMSEStatus.outOfResources }
-        }
-        return DIMSEStatus.success
+        return rename(instance.path, target) == 0 ? DIMSEStatus.success : DIMSEStatus.outOfResources
     }
 }
 
