@@ -210,8 +210,9 @@ extension ER7Index {
                     // separators matter, and their positions come from the bits of an exact zero-byte mask.
                     if i &+ 8 <= n {
                         let x = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-                        if zeroBytes(x & 0xE0E0_E0E0_E0E0_E0E0) == 0 {
-                            var m = zeroBytes(x ^ fsPattern)
+                        let control = zeroBytes(x & 0xE0E0_E0E0_E0E0_E0E0)
+                        var m = zeroBytes(x ^ fsPattern)
+                        if control == 0 {
                             while m != 0 {
                                 out[w] = Int32(truncatingIfNeeded: i &+ (m.trailingZeroBitCount >> 3) &+ 1)
                                 w &+= 1
@@ -220,6 +221,16 @@ extension ER7Index {
                             i &+= 8
                             continue
                         }
+                        // The separators before the first control byte, then that byte through the table
+                        // (rather than one byte at a time up to it).
+                        let before = control.trailingZeroBitCount
+                        m &= (1 &<< UInt64(before)) &- 1
+                        while m != 0 {
+                            out[w] = Int32(truncatingIfNeeded: i &+ (m.trailingZeroBitCount >> 3) &+ 1)
+                            w &+= 1
+                            m &= m &- 1
+                        }
+                        i &+= before >> 3
                     }
                     let k = classes[Int(p[i])]
                     if k == plain { i += 1; continue }
