@@ -24,7 +24,7 @@ import Darwin
 ///   what a new file needs to be read back; its timestamps are not), and closes.
 ///
 /// Not thread-safe: used from the association's event loop, or handed whole to one task.
-final class ReceivedInstanceFile {
+final class ReceivedInstanceFile: ByteSink {
     let path: String
     private var fd: Int32
     private var buffer: [UInt8] = []
@@ -62,23 +62,6 @@ final class ReceivedInstanceFile {
         }
         try writeBuffer(followedBy: bytes)
         startWriteBackIfDue()
-    }
-
-    /// The readable bytes of a buffer (a PDV fragment), without copying them unless they are gathered.
-    func write(contentsOf data: ByteBuffer) throws(DICOMError) {
-        var failure: DICOMError?
-        data.withUnsafeReadableBytes { b in
-            do throws(DICOMError) { try self.write(b) } catch { failure = error }
-        }
-        if let failure { throw failure }
-    }
-
-    func write(contentsOf bytes: [UInt8]) throws(DICOMError) {
-        var failure: DICOMError?
-        bytes.withUnsafeBytes { b in
-            do throws(DICOMError) { try self.write(b) } catch { failure = error }
-        }
-        if let failure { throw failure }
     }
 
     /// Writes what is buffered, `fdatasync`s when `sync`, and closes. The file is closed even when this throws.

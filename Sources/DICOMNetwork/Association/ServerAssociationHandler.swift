@@ -638,20 +638,24 @@ struct OwnedSink: @unchecked Sendable {
     let sink: FileSink
 }
 
-extension FileSink {
+/// The file sinks of received instances (`FileSink` for C-GET, `ReceivedInstanceFile` for C-STORE): both are
+/// classes, so writing through a copy of the reference writes the file.
+extension ByteSink where Self: AnyObject {
     /// Writes the readable bytes of a buffer (a PDV fragment), without copying them.
     func write(contentsOf buffer: ByteBuffer) throws(DICOMError) {
+        var sink = self
         var failure: DICOMError?
         buffer.withUnsafeReadableBytes { b in
-            do throws(DICOMError) { try self.write(b) } catch { failure = error }
+            do throws(DICOMError) { try sink.write(b) } catch { failure = error }
         }
         if let failure { throw failure }
     }
 
     func write(contentsOf bytes: [UInt8]) throws(DICOMError) {
+        var sink = self
         var failure: DICOMError?
         bytes.withUnsafeBytes { b in
-            do throws(DICOMError) { try self.write(b) } catch { failure = error }
+            do throws(DICOMError) { try sink.write(b) } catch { failure = error }
         }
         if let failure { throw failure }
     }

@@ -143,21 +143,6 @@ final class WALSync: @unchecked Sendable {
         while hasWaiting { try? await Task.sleep(for: .milliseconds(1)) }
     }
 
-    /// Opens `path`, fdatasyncs it and closes it.
-    static let fdatasync: Flush = { path in
-        let fd = open(path, O_RDWR | O_CLOEXEC)
-        guard fd >= 0 else {
-            // No WAL file: nothing was written since it was last checkpointed and removed.
-            return errno == ENOENT ? 0 : errno
-        }
-        defer { closeDescriptor(fd) }
-        #if canImport(Glibc)
-        return Glibc.fdatasync(fd) == 0 ? 0 : errno
-        #else
-        return fsync(fd) == 0 ? 0 : errno
-        #endif
-    }
-
     /// fsyncs a directory (after the WAL file was created in it, so its entry is durable too).
     static func syncDirectory(_ path: String) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
