@@ -78,8 +78,9 @@ JOURNALED=$("$BIN" messages list --limit 0 --data "$WORK/data" | wc -l)
 SENT=$("$BIN" messages list --limit 0 --status sent --data "$WORK/data" | wc -l)
 WRITES=$(grep -o 'writes=[0-9]*' "$WORK/serve.log" | tail -1 | cut -d= -f2)
 COMMITS=$(grep -o 'commits=[0-9]*' "$WORK/serve.log" | tail -1 | cut -d= -f2)
+SYNCS=$(grep -o 'syncs=[0-9]*' "$WORK/serve.log" | tail -1 | cut -d= -f2)
 
-python3 - "$WORK/in.json" "$START" "$IN_END" "$END" "$TOTAL" "$RECEIVED" "$UNIQUE" "$JOURNALED" "$SENT" "${WRITES:-0}" "${COMMITS:-0}" "$TICKS" "$HZ" "$SYSTICKS" "$CSW" "$DTICKS" "$SENDER_S" <<'PY'
+python3 - "$WORK/in.json" "$START" "$IN_END" "$END" "$TOTAL" "$RECEIVED" "$UNIQUE" "$JOURNALED" "$SENT" "${WRITES:-0}" "${COMMITS:-0}" "$TICKS" "$HZ" "$SYSTICKS" "$CSW" "$DTICKS" "$SENDER_S" "${SYNCS:-0}" <<'PY'
 import json, sys
 r = json.loads(open(sys.argv[1]).read().splitlines()[-1])
 start, in_end, end = map(float, sys.argv[2:5])
@@ -89,7 +90,9 @@ print(f"in  (AA after durable commit): {r['connections']} connections, {r['messa
 print(f"out (destination received all {total}): {end - start:.2f} s after the first send, "
       f"{end - in_end:.2f} s after the last AA; end to end {total / (end - start):.0f} msg/s")
 print(f"destination: {received} received, {unique} distinct control IDs; journal: {journaled} messages, {sent} sent")
-print(f"store: {writes} writes (receives and marks sent) in {commits} commits, {writes / max(commits, 1):.1f} per commit")
+syncs = int(sys.argv[18])
+print(f"store: {writes} writes (receives and marks sent) in {commits} commits, {writes / max(commits, 1):.1f} per commit"
+      + (f"; {syncs} WAL flushes, {total / syncs:.1f} messages per flush" if syncs > 0 else ""))
 print(f"serve CPU: {ticks / hz:.1f} s ({systicks / max(ticks, 1) * 100:.0f} % system), {ticks / hz / total * 1e6:.0f} µs per message "
       f"(in, journal, out); {csw / total:.1f} context switches per message")
 dticks, sender_s = int(sys.argv[16]), float(sys.argv[17])

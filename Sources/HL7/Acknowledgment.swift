@@ -84,23 +84,24 @@ extension Message {
             }
             return Escaping.encode(bytes, encoding: enc)
         }
-        func copied(_ field: Int) throws(HL7Error) -> [UInt8] {
-            guard let e = element(at: "MSH-\(field)"), !e.isEmpty else { return [] }
-            return try cs.encode(e.er7)
+        // Copied fields keep their bytes as written: the ACK has this message's delimiters and character set.
+        let msh = segmentIndex("MSH", occurrence: 1).map { segments[$0] }
+        func copied(_ field: Int) -> ArraySlice<UInt8> {
+            msh?.field(field)?.rawBytes ?? []
         }
         let v = versionNumbers
-        var header = [[UInt8]](repeating: [], count: 19)
+        var header = [ArraySlice<UInt8>](repeating: [], count: 19)
         // Swapped sender/receiver, copied as ER7 (they are HD composites).
-        for (to, from) in [(3, 5), (4, 6), (5, 3), (6, 4)] { header[to] = try copied(from) }
-        header[7] = try value(timestamp.description, "MSH", 7)
-        header[9] = try value("ACK", "MSH", 9)
+        for (to, from) in [(3, 5), (4, 6), (5, 3), (6, 4)] { header[to] = copied(from) }
+        header[7] = try value(timestamp.description, "MSH", 7)[...]
+        header[9] = Array("ACK".utf8)[...]
         let older = !v.isEmpty && v.lexicographicallyPrecedes([2, 3])
         if !older, let trigger = triggerEvent {
             header[9] += [c] + (try value(trigger, "MSH", 9))
             if isVersion(atLeast: [2, 3, 1]) { header[9] += [c] + (try value("ACK", "MSH", 9)) }
         }
-        header[10] = try value(controlID, "MSH", 10)
-        for k in [11, 12, 18] { header[k] = try copied(k) }
+        header[10] = try value(controlID, "MSH", 10)[...]
+        for k in [11, 12, 18] { header[k] = copied(k) }
         var out: [UInt8] = Array("MSH".utf8)
         out.reserveCapacity(256)
         out.append(f)
@@ -154,7 +155,7 @@ extension Message {
     }
 
     private func acknowledgedControlID(of m: Message) -> String? {
-        guard let e = m.element(at: "MSH-10"), !e.isEmpty else { return nil }
+        guard let e = m.element(at: HeaderPath.msh10), !e.isEmpty else { return nil }
         return e.leaf.value
     }
 }

@@ -18,6 +18,8 @@ public struct MLLPAcknowledgment: Sendable, Hashable {
 
     /// Reads an ACK and checks that it acknowledges `expectedControlID` (when given).
     /// - Throws: ``MLLPError`` `.invalidAcknowledgment` (unparsable, or no MSA-1) or `.controlIDMismatch`.
+    private static let msa1 = HL7Path("MSA-1")!, msa2 = HL7Path("MSA-2")!
+
     public init(reply: ByteBuffer, expectedControlID: String?) throws {
         let message: Message
         do {
@@ -25,10 +27,10 @@ public struct MLLPAcknowledgment: Sendable, Hashable {
         } catch {
             throw MLLPError(.invalidAcknowledgment, "the reply is not an HL7 message: \(error.code)")
         }
-        guard let code = message["MSA-1"], !code.isEmpty else {
+        guard let code = message.value(at: Self.msa1), !code.isEmpty else {
             throw MLLPError(.invalidAcknowledgment, "the reply has no MSA-1")
         }
-        let controlID = message["MSA-2"] ?? ""
+        let controlID = message.value(at: Self.msa2) ?? ""
         if let expectedControlID, controlID != expectedControlID {
             throw MLLPError(.controlIDMismatch, "MSA-2 is \(controlID), expected \(expectedControlID)")
         }

@@ -142,9 +142,9 @@ final class HandlerSlot: Sendable {
 }
 
 /// The last handler of a server connection's pipeline: hands each block to the server's handler, one at a
-/// time, and writes its reply. While a block awaits its reply the connection reads no more from its socket
-/// (blocks already decoded wait here, in order), so a sender that does not wait for its ACKs is held back by
-/// TCP instead of filling memory.
+/// time, and writes its reply. Once a decoded block waits behind the one awaiting its reply, the connection
+/// reads no more from its socket (blocks already decoded wait here, in order), so a sender that does not wait
+/// for its ACKs is held back by TCP instead of filling memory.
 final class MLLPServerHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
@@ -194,9 +194,12 @@ final class MLLPServerHandler: ChannelDuplexHandler {
         if !busy { handleNext(context) }
     }
 
-    /// Reads are held back while a block is being handled.
+    /// Reads go on while one block is being handled and none waits behind it (a sender that waits for its ACK
+    /// keeps the socket registered for reading, no epoll change per message); once a decoded block waits, reads
+    /// are held back until the queue is empty, so a flooding sender is held by TCP and memory stays bounded by
+    /// one read plus one partial frame.
     func read(context: ChannelHandlerContext) {
-        if busy || !queued.isEmpty {
+        if !queued.isEmpty {
             readPending = true
         } else {
             context.read()

@@ -210,7 +210,7 @@ public final class Engine: Service, Sendable {
         deliveryTask.cancel()
         await deliveryTask.value
         if let s = try? await store.statistics() {
-            logger.info("store", metadata: ["writes": "\(s.writes)", "commits": "\(s.transactions)"])
+            logger.info("store", metadata: ["writes": "\(s.writes)", "commits": "\(s.transactions)", "syncs": "\(s.walSyncs)"])
         }
         do {
             try await store.close()

@@ -73,8 +73,10 @@ public struct HL7Intake: Sendable {
         }
         let (inbound, deliveries) = route(message)
         let promise = loop.makePromise(of: ByteBuffer?.self)
+        // The completion runs on the store's writer thread: the ACK is built back on the connection's loop, so
+        // the one thread every commit goes through does nothing but commit.
         store.receive(inbound, deliveries: deliveries, events: []) { result in
-            promise.succeed(self.stored(message, ackID: ackID, inbound, result))
+            loop.execute { promise.succeed(self.stored(message, ackID: ackID, inbound, result)) }
         }
         return promise.futureResult
     }

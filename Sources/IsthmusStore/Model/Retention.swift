@@ -59,10 +59,12 @@ public struct StoreStatistics: Sendable, Hashable {
     public var writes: Int
     /// `markSentWithoutWaiting` commits that failed (those entries will be delivered again).
     public var unwaitedWriteFailures: Int
+    /// Flushes of the write-ahead log made for waiting writers (pipelined durability; 0 otherwise).
+    public var walSyncs: Int
 
     public init(
         messages: Int, queued: Int, deadLetters: Int, instances: Int, instanceBytes: Int64, databaseBytes: Int64, transactions: Int, writes: Int,
-        unwaitedWriteFailures: Int = 0
+        unwaitedWriteFailures: Int = 0, walSyncs: Int = 0
     ) {
         self.messages = messages
         self.queued = queued
@@ -73,5 +75,6 @@ public struct StoreStatistics: Sendable, Hashable {
         self.transactions = transactions
         self.writes = writes
         self.unwaitedWriteFailures = unwaitedWriteFailures
+        self.walSyncs = walSyncs
     }
 }

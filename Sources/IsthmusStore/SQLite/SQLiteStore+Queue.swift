@@ -161,7 +161,8 @@ extension SQLiteStore {
             return
         }
         // Straight into the group commit (no task): the delivery worker may call this from an event loop.
-        batcher.enqueue(Self.sentOperation(entry, at: at, response: response)) { result in
+        // Not durable before it completes: lost in a crash, the entry is only sent again (at least once).
+        batcher.enqueue(Self.sentOperation(entry, at: at, response: response), durable: false) { result in
             claims.endSettling(entry.rawValue)
             if case .failure = result { background.recordFailure() }
         }
@@ -170,15 +171,20 @@ extension SQLiteStore {
     /// The transaction that marks one queue entry sent.
     private static func sentOperation(_ entry: QueueEntryID, at: Date, response: String?) -> @Sendable (Database) throws -> Void {
         { db in
-            let state = try Self.entryState(db, entry)
-            guard state.status == .inFlight || state.status == .pending else {
+            // One statement checks and updates (the entry must still be in the queue).
+            guard let row = try db.row(
+                sql: """
+                    UPDATE queue_entry SET status = 'sent', sent_at = ?, updated_at = ?, response = ?
+                    WHERE id = ? AND status IN ('pending', 'in-flight') RETURNING message_id, destination
+                    """,
+                arguments: [at.storeSeconds, at.storeSeconds, response, entry.rawValue])
+            else {
+                let state = try Self.entryState(db, entry)
                 throw StoreError(.invalidState, "queue entry \(entry) is \(state.status.rawValue), not in flight")
             }
-            try db.run(
-                sql: "UPDATE queue_entry SET status = 'sent', sent_at = ?, updated_at = ?, response = ? WHERE id = ?",
-                arguments: [at.storeSeconds, at.storeSeconds, response, entry.rawValue])
-            try Self.insertChange(db, state.message, StateChange(.sent, at: at, destination: state.destination, reason: response))
-            try Self.refreshStatus(db, state.message)
+            let message: Int64 = row["message_id"]
+            try Self.insertChange(db, message, StateChange(.sent, at: at, destination: row["destination"], reason: response))
+            try Self.refreshStatus(db, message)
         }
     }
 

@@ -172,7 +172,8 @@ public final class SQLiteStore: Store {
         }
         return StoreStatistics(
             messages: counts.0, queued: counts.1, deadLetters: counts.2, instances: counts.3, instanceBytes: counts.4,
-            databaseBytes: databaseFileBytes(), transactions: transactions, writes: writes, unwaitedWriteFailures: background.failures)
+            databaseBytes: databaseFileBytes(), transactions: transactions, writes: writes, unwaitedWriteFailures: background.failures,
+            walSyncs: walSync?.syncs ?? 0)
     }
 
     /// The writer connection's settings (for tests and diagnostics): journal_mode, synchronous,

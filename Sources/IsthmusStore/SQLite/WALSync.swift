@@ -92,6 +92,12 @@ final class WALSync: @unchecked Sendable {
         if let covers = inline { run(covers: covers) }
     }
 
+    /// A transaction has committed that nobody waits to see durable (an entry marked sent: lost in a crash, it is
+    /// only sent again): no flush of its own; the next flush covers it, and ``drain()`` flushes it at the latest.
+    func committedLazily() {
+        lock.withLock { if failure == nil { committed += 1 } }
+    }
+
     /// One flush covering commits up to `covers`, on the calling thread.
     private func run(covers: UInt64) {
         let start = ContinuousClock.now
@@ -101,7 +107,8 @@ final class WALSync: @unchecked Sendable {
 
     /// Under the lock: starts a sync covering every commit so far, if one is needed and a slot is free.
     private func startSyncs() {
-        guard inFlight < maximumInFlight, covered < committed, failure == nil else { return }
+        // Only for commits someone waits for (lazy ones ride along with them).
+        guard inFlight < maximumInFlight, let last = waiting.last?.commit, covered < last, failure == nil else { return }
         let covers = committed
         covered = covers
         inFlight += 1
@@ -138,9 +145,16 @@ final class WALSync: @unchecked Sendable {
     /// Whether commits are still waiting for their sync.
     var hasWaiting: Bool { lock.withLock { !waiting.isEmpty } }
 
-    /// Returns once every commit made so far is durable (or failed).
+    /// Returns once every commit made so far is durable (or failed), lazy ones included.
     func drain() async {
-        while hasWaiting { try? await Task.sleep(for: .milliseconds(1)) }
+        while lock.withLock({ !waiting.isEmpty || inFlight > 0 }) { try? await Task.sleep(for: .milliseconds(1)) }
+        let uncovered: UInt64? = lock.withLock {
+            guard failure == nil, inFlight == 0, covered < committed else { return nil }
+            covered = committed
+            inFlight += 1
+            return committed
+        }
+        if let covers = uncovered { run(covers: covers) }
     }
 
     /// fsyncs a directory (after the WAL file was created in it, so its entry is durable too).

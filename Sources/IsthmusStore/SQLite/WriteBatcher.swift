@@ -22,6 +22,8 @@ final class WriteBatcher: @unchecked Sendable {
         /// Runs the operation; returns what to do once the batch committed or failed.
         let run: @Sendable (Database) throws -> Completion
         let fail: @Sendable (any Error) -> Void
+        /// Whether its caller needs the commit durable before it completes (false: an entry marked sent).
+        let durable: Bool
     }
 
     private let writer: DatabasePool
@@ -66,14 +68,18 @@ final class WriteBatcher: @unchecked Sendable {
 
     /// Runs `operation` in the next group commit; `completion` gets its result once the commit is durable (or
     /// failed), on the thread that knows: the syncer's, the writer's, or this one when the store is closed.
-    func enqueue<T: Sendable>(_ operation: @escaping @Sendable (Database) throws -> T,
+    /// Not `durable`: completed once committed; a batch of such requests only starts no WAL flush (the next
+    /// flush, or closing the store, covers it) — for writes whose loss in a crash is harmless (an entry marked
+    /// sent is sent again).
+    func enqueue<T: Sendable>(_ operation: @escaping @Sendable (Database) throws -> T, durable: Bool = true,
                               completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
         let request = Request(
             run: { db in
                 let value = try operation(db)
                 return { result in completion(result.map { value }) }
             },
-            fail: { completion(.failure($0)) })
+            fail: { completion(.failure($0)) },
+            durable: durable)
         condition.lock()
         if closed {
             condition.unlock()
@@ -136,10 +142,14 @@ final class WriteBatcher: @unchecked Sendable {
                 _transactions += 1
                 _writes += batch.count
             }
-            if let sync {
+            if let sync, batch.contains(where: \.durable) {
                 // Committed, not yet durable: completed by the first WAL sync that starts after this point,
                 // while the next batch commits.
                 sync.committed(completions)
+            } else if let sync {
+                // Nobody waits for these to be durable: no flush of their own.
+                sync.committedLazily()
+                for completion in completions { completion(.success(())) }
             } else {
                 for completion in completions { completion(.success(())) }
             }
