@@ -54,7 +54,7 @@ let package = Package(
             ]
         ),
         // The durable store: message journal, outbound queues, DICOM archive index (SQLite via GRDB).
-        .target(name: "IsthmusStore", dependencies: ["DICOM", "HL7", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "IsthmusStore", dependencies: ["DICOM", "HL7", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]),
         // YAML read with line/column issues and typo hints: the configuration and the site mapping files.
         .target(name: "YAMLReading", dependencies: [.product(name: "Yams", package: "Yams")]),
         // HL7 ⇄ DICOM mapping tables (IHE Scheduled Workflow, PIR) and the YAML site mapping files over them.

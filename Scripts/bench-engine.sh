@@ -78,7 +78,7 @@ JOURNALED=$("$BIN" messages list --limit 0 --data "$WORK/data" | wc -l)
 SENT=$("$BIN" messages list --limit 0 --status sent --data "$WORK/data" | wc -l)
 WRITES=$(grep -o 'writes=[0-9]*' "$WORK/serve.log" | tail -1 | cut -d= -f2)
 COMMITS=$(grep -o 'commits=[0-9]*' "$WORK/serve.log" | tail -1 | cut -d= -f2)
-SYNCS=$(grep -o 'syncs=[0-9]*' "$WORK/serve.log" | tail -1 | cut -d= -f2)
+SYNCS=$(grep -o 'syncs=[0-9]*' "$WORK/serve.log" | tail -1 | cut -d= -f2 || true)
 
 python3 - "$WORK/in.json" "$START" "$IN_END" "$END" "$TOTAL" "$RECEIVED" "$UNIQUE" "$JOURNALED" "$SENT" "${WRITES:-0}" "${COMMITS:-0}" "$TICKS" "$HZ" "$SYSTICKS" "$CSW" "$DTICKS" "$SENDER_S" "${SYNCS:-0}" <<'PY'
 import json, sys

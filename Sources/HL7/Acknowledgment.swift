@@ -32,9 +32,9 @@ public enum AcknowledgmentMode: Sendable, Equatable {
 extension Message {
     /// The acknowledgment mode the message asks for (MSH-15/MSH-16).
     public var acknowledgmentMode: AcknowledgmentMode {
-        let a = acceptAcknowledgmentType, b = applicationAcknowledgmentType
-        if value(at: "MSH-15")?.isEmpty == false || value(at: "MSH-16")?.isEmpty == false {
-            return .enhanced(accept: a, application: b)
+        let accept = value(at: HeaderPath.msh15) ?? "", application = value(at: HeaderPath.msh16) ?? ""
+        if !accept.isEmpty || !application.isEmpty {
+            return .enhanced(accept: AcknowledgmentCondition(rawValue: accept), application: AcknowledgmentCondition(rawValue: application))
         }
         return .original
     }
@@ -43,7 +43,12 @@ extension Message {
     /// enhanced mode as MSH-15 (commit codes) or MSH-16 (application codes) ask (empty means always
     /// for MSH-15 and never for MSH-16 is *not* assumed — an empty condition means always).
     public func wantsAcknowledgment(_ code: AcknowledgmentCode) -> Bool {
-        guard case .enhanced(let accept, let application) = acknowledgmentMode else { return true }
+        wantsAcknowledgment(code, mode: acknowledgmentMode)
+    }
+
+    /// ``wantsAcknowledgment(_:)`` with the mode already read.
+    public func wantsAcknowledgment(_ code: AcknowledgmentCode, mode: AcknowledgmentMode) -> Bool {
+        guard case .enhanced(let accept, let application) = mode else { return true }
         let isCommit = code == .CA || code == .CE || code == .CR
         let condition = isCommit ? accept : application
         switch condition ?? .always {
@@ -70,6 +75,13 @@ extension Message {
     /// - Throws: ``HL7Error/Code/missingValue`` when this message has no MSH-10 to acknowledge.
     public func acknowledgment(_ code: AcknowledgmentCode, controlID: String, timestamp: HL7Timestamp = .now(),
                                text: String? = nil, errors: [AcknowledgmentError] = []) throws(HL7Error) -> Message {
+        try Message(acknowledgmentER7(code, controlID: controlID, timestamp: timestamp, text: text, errors: errors))
+    }
+
+    /// The bytes of ``acknowledgment(_:controlID:timestamp:text:errors:)`` (ER7, segments ended by CR), without
+    /// parsing them into a ``Message``: what a receiver sends back for every message.
+    public func acknowledgmentER7(_ code: AcknowledgmentCode, controlID: String, timestamp: HL7Timestamp = .now(),
+                                  text: String? = nil, errors: [AcknowledgmentError] = []) throws(HL7Error) -> [UInt8] {
         guard let acked = acknowledgedControlID(of: self) else {
             throw HL7Error(.missingValue, "the message has no MSH-10 control ID to acknowledge", segment: "MSH", field: 10)
         }
@@ -90,6 +102,7 @@ extension Message {
             msh?.field(field)?.rawBytes ?? []
         }
         let v = versionNumbers
+        func isVersion(atLeast w: [Int]) -> Bool { !v.isEmpty && !v.lexicographicallyPrecedes(w) }
         var header = [ArraySlice<UInt8>](repeating: [], count: 19)
         // Swapped sender/receiver, copied as ER7 (they are HD composites).
         for (to, from) in [(3, 5), (4, 6), (5, 3), (6, 4)] { header[to] = copied(from) }
@@ -151,7 +164,7 @@ extension Message {
             }
             out.append(0x0D)
         }
-        return try Message(out)
+        return out
     }
 
     private func acknowledgedControlID(of m: Message) -> String? {

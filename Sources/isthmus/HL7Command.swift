@@ -342,8 +342,7 @@ enum HL7Receiver {
             let line = "\(message.controlID ?? "-")\t\(message.messageType ?? "-")^\(message.triggerEvent ?? "-")\t\(bytes.count) B\n"
             FileHandle.standardOutput.write(Data(line.utf8)) // unbuffered: one line per message as it arrives
         }
-        let ack = try message.acknowledgment(.AA, controlID: "ISTHMUS\(n)")
-        return ByteBuffer(bytes: ack.serialized())
+        return ByteBuffer(bytes: try message.acknowledgmentER7(.AA, controlID: "ISTHMUS\(n)"))
     }
 }
 

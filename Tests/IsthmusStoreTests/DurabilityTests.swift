@@ -205,42 +205,61 @@ struct DurabilityTests {
         #expect(timed.counts.writer == 1)
     }
 
-    @Test("entries marked sent without waiting start no WAL flush of their own; closing the store flushes them")
+    @Test("entries marked sent without waiting share the next receive's transaction and flush; closing the store commits and flushes them",
+          .timeLimit(.minutes(1)))
     func marksSentRideAlong() async throws {
         let t = try TempStore("durability-lazy")
         defer { t.cleanUp() }
         let timed = TimedFlush(delay: .zero)
-        let store = try t.open { $0.walFlush = timed.flush; $0.inlineSyncBelow = .seconds(1) }
+        // Marks wait (up to 30 s here) for a write somebody waits for.
+        let store = try t.open { $0.walFlush = timed.flush; $0.inlineSyncBelow = .seconds(1); $0.lazyCommitWait = .seconds(30) }
         let sync = try #require(store.walSync)
         for i in 0 ..< 3 { _ = try await store.receive(try inbound("L\(i)"), deliveries: [Delivery(destination: "out")]) }
-        let flushesForReceives = sync.syncs
-        #expect(flushesForReceives >= 1)
+        let (transactions, flushes) = (store.batcher.transactions, sync.syncs)
+        #expect(store.batcher.writes == 3)
         let claimed = try await store.claim(destination: "out", limit: 3, now: Date())
         #expect(claimed.count == 3)
         for entry in claimed { store.markSentWithoutWaiting(entry.id, at: Date(), response: "AA \(entry.id)") }
-        try await Self.eventually { store.batcher.writes == 6 }
-        #expect(store.batcher.writes == 6)
-        // Committed (a reader sees them sent), and no flush was made for them.
-        #expect(try await store.statistics().queued == 0)
-        #expect(sync.syncs == flushesForReceives)
-        // A receive after them flushes them too (one flush covers every commit before it).
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(store.batcher.writes == 3, "the marks wait for a receive")
+        #expect(store.batcher.transactions == transactions)
+        // The next receive commits them in its transaction, covered by its flush.
         _ = try await store.receive(try inbound("L3"))
-        #expect(sync.syncs == flushesForReceives + 1)
-        for entry in try await store.claim(destination: "out", limit: 3, now: Date()) {
-            Issue.record("entry \(entry.id) is still queued")
-        }
-        // Marks alone again, then close: closing flushes them.
+        #expect(store.batcher.transactions == transactions + 1)
+        #expect(store.batcher.writes == 7)
+        #expect(sync.syncs == flushes + 1)
+        #expect(try await store.statistics().queued == 0)
+        #expect(try await store.listMessages(status: .sent).count == 3)
+        // Marks alone again, then close: closing commits and flushes them at once (not after 30 s).
         _ = try await store.receive(try inbound("L4"), deliveries: [Delivery(destination: "out")])
         let last = try #require(try await store.claim(destination: "out", limit: 1, now: Date()).first)
         let before = sync.syncs
         store.markSentWithoutWaiting(last.id, at: Date(), response: "AA")
-        try await Self.eventually { store.batcher.writes == 9 }
-        #expect(sync.syncs == before)
         try await store.close()
+        #expect(store.batcher.writes == 9)
         #expect(sync.syncs == before + 1, "closing the store flushed the last mark")
         let reopened = try t.open()
         #expect(try await reopened.statistics().queued == 0)
-        #expect(try await reopened.listMessages(limit: 0).allSatisfy { $0.status == .sent || $0.controlID == "L3" })
+        #expect(try await reopened.listMessages(status: .sent).count == 4)
         try await reopened.close()
+    }
+
+    @Test("with the default wait, marks sent alone are committed within milliseconds, without a flush")
+    func marksSentAloneCommitSoon() async throws {
+        let t = try TempStore("durability-lazy-alone")
+        defer { t.cleanUp() }
+        let timed = TimedFlush(delay: .zero)
+        let store = try t.open { $0.walFlush = timed.flush; $0.inlineSyncBelow = .seconds(1) }
+        let sync = try #require(store.walSync)
+        _ = try await store.receive(try inbound("A0"), deliveries: [Delivery(destination: "out")])
+        let flushes = sync.syncs
+        let entry = try #require(try await store.claimNext(destination: "out", now: Date()))
+        store.markSentWithoutWaiting(entry.id, at: Date(), response: "AA")
+        try await Self.eventually { store.batcher.writes == 2 }
+        #expect(store.batcher.writes == 2)
+        #expect(try await store.listMessages(status: .sent).count == 1)
+        #expect(sync.syncs == flushes, "no flush for a mark alone")
+        try await store.close()
+        #expect(sync.syncs == flushes + 1)
     }
 }

@@ -103,4 +103,31 @@ struct JournalTests {
         #expect(try await store.listMessages(channel: "odd", status: .received, since: t0.addingTimeInterval(25), limit: 1).map(\.id) == [ids[5]])
         try await store.close()
     }
+
+    @Test("the message status follows its entries: dead-lettered over sent, error over queued, sent only when all are")
+    func statusFollowsEntries() async throws {
+        let t = try TempStore("journal-status")
+        defer { t.cleanUp() }
+        let store = try t.open()
+        let outcome = try await store.receive(try inbound("ST1"), deliveries: [Delivery(destination: "a"), Delivery(destination: "b")])
+        let id = try #require(outcome.id)
+        func status() async throws -> MessageStatus? { try await store.message(id)?.status }
+        let a = try #require(try await store.claimNext(destination: "a", now: Date()))
+        let b = try #require(try await store.claimNext(destination: "b", now: Date()))
+        try await store.markSent(a.id, at: Date(), response: "AA")
+        #expect(try await status() == .queued)
+        _ = try await store.markFailed(b.id, error: "AE", retryAt: Date())
+        #expect(try await status() == .error)
+        try await store.deadLetter(b.id, reason: "gave up")
+        #expect(try await status() == .deadLettered)
+        try await store.release(b.id)
+        #expect(try await status() == .queued)
+        let again = try #require(try await store.claimNext(destination: "b", now: Date()))
+        try await store.markSent(again.id, at: Date(), response: "AA")
+        #expect(try await status() == .sent)
+        // Without entries: the last state change that is a status (a duplicate is history only).
+        let filtered = try await store.receive(try inbound("ST2"), deliveries: [], events: [StateChange(.filtered, reason: "no channel")])
+        #expect(try await store.message(try #require(filtered.id))?.status == .filtered)
+        try await store.close()
+    }
 }

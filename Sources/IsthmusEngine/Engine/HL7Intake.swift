@@ -143,17 +143,18 @@ public struct HL7Intake: Sendable {
     /// The ACK in the mode the message asks for: AA/AE/AR, or CA/CE/CR when MSH-15/16 are valued (nil when its
     /// MSH-15 says not to send one).
     private func acknowledge(_ message: Message, _ outcome: Outcome, ackID: String, errors: [AcknowledgmentError] = []) -> ByteBuffer? {
-        let enhanced = message.acknowledgmentMode != .original
+        let mode = message.acknowledgmentMode
+        let enhanced = mode != .original
         let code: AcknowledgmentCode = switch outcome {
         case .accept: enhanced ? .CA : .AA
         case .error: enhanced ? .CE : .AE
         case .reject: enhanced ? .CR : .AR
         }
-        guard message.wantsAcknowledgment(code) else { return nil }
-        guard let ack = try? message.acknowledgment(code, controlID: ackID, errors: errors) else {
+        guard message.wantsAcknowledgment(code, mode: mode) else { return nil }
+        guard let ack = try? message.acknowledgmentER7(code, controlID: ackID, errors: errors) else {
             return minimalACK(code.isSuccess ? "AA" : "AR", acknowledging: message.controlID ?? "", ackID: ackID, errors: errors)
         }
-        return ByteBuffer(bytes: ack.serialized())
+        return ByteBuffer(bytes: ack)
     }
 
     /// An AR for a block that is not a whole message: built from its MSH when that can be read on its own.

@@ -25,9 +25,10 @@ extension SQLiteStore {
         return { db in
             if window > .zero, !message.controlID.isEmpty {
                 let since = message.receivedAt.storeSeconds - window.seconds
-                if let original = try db.one(Int64.self,
-                    sql: "SELECT id FROM message WHERE sender = ? AND control_id = ? AND received_at >= ? ORDER BY id LIMIT 1",
-                    arguments: [message.sender, message.controlID, since])
+                // min(id), not ORDER BY id LIMIT 1: that sorts the matches in a temporary b-tree for every message received.
+                if let original = try db.hotInt(
+                    "SELECT min(id) FROM message WHERE sender = ? AND control_id = ? AND received_at >= ?",
+                    [.text(message.sender), .text(message.controlID), .double(since)])
                 {
                     try Self.insertChange(db, original, StateChange(.duplicate, at: message.receivedAt, reason: "repeated control ID from \(message.channel)"))
                     return .duplicate(of: MessageID(original))
@@ -42,14 +43,15 @@ extension SQLiteStore {
     static func insertMessage(_ db: Database, _ message: InboundMessage, metadata: String, deliveries: [Delivery], events: [StateChange]) throws -> Int64 {
         let status: MessageStatus = deliveries.isEmpty ? (events.last(where: { $0.state != .duplicate })?.state ?? .received) : .queued
         let size = message.raw.count + deliveries.reduce(0) { $0 + ($1.payload?.count ?? 0) }
-        try db.run(
-            sql: """
-                INSERT INTO message (kind, channel, sender, control_id, message_type, received_at, status, raw, size, metadata)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                message.kind.rawValue, message.channel, message.sender, message.controlID, message.messageType,
-                message.receivedAt.storeSeconds, status.rawValue, Data(message.raw), size, metadata,
+        try db.hot(
+            """
+            INSERT INTO message (kind, channel, sender, control_id, message_type, received_at, status, raw, size, metadata)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .text(message.kind.rawValue), .text(message.channel), .text(message.sender), .text(message.controlID),
+                .text(message.messageType), .double(message.receivedAt.storeSeconds), .text(status.rawValue), .blob(message.raw),
+                .int(Int64(size)), .text(metadata),
             ])
         let id = db.lastInsertedRowID
         try insertChange(db, id, StateChange(.received, at: message.receivedAt))
@@ -59,35 +61,33 @@ extension SQLiteStore {
     }
 
     static func insertChange(_ db: Database, _ id: Int64, _ change: StateChange) throws {
-        try db.run(
-            sql: "INSERT INTO state_change (message_id, state, at, destination, reason) VALUES (?, ?, ?, ?, ?)",
-            arguments: [id, change.state.rawValue, change.at.storeSeconds, change.destination, change.reason])
+        try db.hot(
+            "INSERT INTO state_change (message_id, state, at, destination, reason) VALUES (?, ?, ?, ?, ?)",
+            [.int(id), .text(change.state.rawValue), .double(change.at.storeSeconds), .text(change.destination), .text(change.reason)])
     }
 
     /// The message's status from its queue entries (or, without any, its last state change).
     static func refreshStatus(_ db: Database, _ id: Int64) throws {
-        var counts: [String: (count: Int, failed: Int)] = [:]
-        for row in try db.rows(
-            sql: "SELECT status, count(*) AS n, sum(attempts > 0) AS failed FROM queue_entry WHERE message_id = ? GROUP BY status",
-            arguments: [id])
-        {
-            counts[row["status"]] = (row["n"], row["failed"] ?? 0)
-        }
-        let open = [QueueStatus.pending, .inFlight].compactMap { counts[$0.rawValue] }
-        let status: MessageStatus
-        if counts[QueueStatus.deadLettered.rawValue] != nil {
-            status = .deadLettered
-        } else if !open.isEmpty {
-            status = open.contains { $0.failed > 0 } ? .error : .queued
-        } else if counts[QueueStatus.sent.rawValue] != nil {
-            status = .sent
-        } else {
-            let last = try db.one(String.self,
-                sql: "SELECT state FROM state_change WHERE message_id = ? AND state <> 'duplicate' ORDER BY id DESC LIMIT 1", arguments: [id])
-            status = last.flatMap(MessageStatus.init(rawValue:)) ?? .received
-        }
-        try db.run(sql: "UPDATE message SET status = ? WHERE id = ?", arguments: [status.rawValue, id])
+        // One statement: any dead-lettered entry → dead-lettered; else any open one → error if an open one has
+        // failed attempts, queued otherwise; else any sent → sent; without entries, the last state change that is
+        // not `duplicate` (received if it is not a message status).
+        try db.hot(refreshStatusSQL, [.int(id)])
     }
+
+    private static let refreshStatusSQL = """
+        UPDATE message SET status = COALESCE(
+            (SELECT CASE
+                WHEN sum(status = 'dead-lettered') > 0 THEN 'dead-lettered'
+                WHEN sum(status IN ('pending', 'in-flight') AND attempts > 0) > 0 THEN 'error'
+                WHEN sum(status IN ('pending', 'in-flight')) > 0 THEN 'queued'
+                WHEN sum(status = 'sent') > 0 THEN 'sent'
+                END
+             FROM queue_entry WHERE message_id = ?1),
+            (SELECT CASE WHEN state IN (\(MessageStatus.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", "))) THEN state ELSE 'received' END
+             FROM state_change WHERE message_id = ?1 AND state <> 'duplicate' ORDER BY id DESC LIMIT 1),
+            'received')
+        WHERE id = ?1
+        """
 
     static func requireMessage(_ db: Database, _ id: Int64) throws {
         guard try db.one(Bool.self,sql: "SELECT 1 FROM message WHERE id = ?", arguments: [id]) != nil else {

@@ -24,7 +24,7 @@ extension SQLiteStore {
 
     /// The next position at the tail of the queues (one sequence across destinations).
     static func nextSeq(_ db: Database) throws -> Int64 {
-        try db.one(Int64.self,sql: "SELECT IFNULL(MAX(seq), 0) + 1 FROM queue_entry") ?? 1
+        try db.hotInt("SELECT IFNULL(MAX(seq), 0) + 1 FROM queue_entry", []) ?? 1
     }
 
     @discardableResult
@@ -32,12 +32,13 @@ extension SQLiteStore {
         var ids: [QueueEntryID] = []
         var seq = try nextSeq(db)
         for d in deliveries {
-            try db.run(
-                sql: """
-                    INSERT INTO queue_entry (message_id, destination, seq, status, attempts, next_attempt_at, created_at, updated_at, payload)
-                    VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?)
-                    """,
-                arguments: [messageID, d.destination, seq, (d.notBefore ?? now).storeSeconds, now.storeSeconds, now.storeSeconds, d.payload.map { Data($0) }])
+            try db.hot(
+                """
+                INSERT INTO queue_entry (message_id, destination, seq, status, attempts, next_attempt_at, created_at, updated_at, payload)
+                VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?)
+                """,
+                [.int(messageID), .text(d.destination), .int(seq), .double((d.notBefore ?? now).storeSeconds), .double(now.storeSeconds),
+                 .double(now.storeSeconds), d.payload.map { .blob($0) } ?? .null])
             ids.append(QueueEntryID(db.lastInsertedRowID))
             try insertChange(db, messageID, StateChange(.queued, at: now, destination: d.destination))
             seq += 1
@@ -47,9 +48,12 @@ extension SQLiteStore {
 
     /// The entry's message id and status; throws `.notFound` if there is no such entry.
     static func entryState(_ db: Database, _ entry: QueueEntryID) throws -> (message: Int64, destination: String, status: QueueStatus) {
-        guard let row = try db.row(sql: "SELECT message_id, destination, status FROM queue_entry WHERE id = ?", arguments: [entry.rawValue])
-        else { throw StoreError(.notFound, "no queue entry \(entry)") }
-        return (row["message_id"], row["destination"], QueueStatus(rawValue: row["status"]) ?? .pending)
+        var state: (message: Int64, destination: String, status: QueueStatus)?
+        try db.hot("SELECT message_id, destination, status FROM queue_entry WHERE id = ?", [.int(entry.rawValue)]) { row in
+            state = (row.int(0), row.text(1) ?? "", row.text(2).flatMap(QueueStatus.init(rawValue:)) ?? .pending)
+        }
+        guard let state else { throw StoreError(.notFound, "no queue entry \(entry)") }
+        return state
     }
 
     @discardableResult
@@ -172,19 +176,16 @@ extension SQLiteStore {
     private static func sentOperation(_ entry: QueueEntryID, at: Date, response: String?) -> @Sendable (Database) throws -> Void {
         { db in
             // One statement checks and updates (the entry must still be in the queue).
-            guard let row = try db.row(
-                sql: """
-                    UPDATE queue_entry SET status = 'sent', sent_at = ?, updated_at = ?, response = ?
-                    WHERE id = ? AND status IN ('pending', 'in-flight') RETURNING message_id, destination
-                    """,
-                arguments: [at.storeSeconds, at.storeSeconds, response, entry.rawValue])
-            else {
-                let state = try Self.entryState(db, entry)
+            // Read, then update: `UPDATE … RETURNING` costs more (SQLite builds an ephemeral table for its rows).
+            let state = try Self.entryState(db, entry)
+            guard state.status == .inFlight || state.status == .pending else {
                 throw StoreError(.invalidState, "queue entry \(entry) is \(state.status.rawValue), not in flight")
             }
-            let message: Int64 = row["message_id"]
-            try Self.insertChange(db, message, StateChange(.sent, at: at, destination: row["destination"], reason: response))
-            try Self.refreshStatus(db, message)
+            try db.hot(
+                "UPDATE queue_entry SET status = 'sent', sent_at = ?, updated_at = ?, response = ? WHERE id = ?",
+                [.double(at.storeSeconds), .double(at.storeSeconds), .text(response), .int(entry.rawValue)])
+            try Self.insertChange(db, state.message, StateChange(.sent, at: at, destination: state.destination, reason: response))
+            try Self.refreshStatus(db, state.message)
         }
     }
 

@@ -35,6 +35,10 @@ public final class SQLiteStore: Store {
         /// It only delays a commit: nobody is answered before their commit. Off by default until measured
         /// (docs/benchmarks.md, the engine benchmark with `serve --group-commit-wait-us`).
         public var groupCommitWait: Duration = .zero
+        /// How long writes nobody waits to see durable (entries marked sent without waiting) may wait for a
+        /// write that somebody does, to share its transaction: a transaction of their own costs as many WAL pages
+        /// as one with the receives in it (each table and index touched is one page). Zero: committed at once.
+        public var lazyCommitWait: Duration = .milliseconds(5)
         /// How long a write waits for a lock held by another process before failing `.busy`.
         public var busyTimeout: Duration = .seconds(10)
         /// Open an existing database read-only: every write fails with `.readOnly`.
@@ -130,7 +134,8 @@ public final class SQLiteStore: Store {
             walSync = nil
         }
         batcher = WriteBatcher(writer: pool, maxBatch: configuration.groupCommit ? configuration.maxBatchSize : 1,
-                               maxWait: configuration.groupCommit ? configuration.groupCommitWait : .zero, sync: walSync)
+                               maxWait: configuration.groupCommit ? configuration.groupCommitWait : .zero,
+                               lazyWait: configuration.groupCommit ? configuration.lazyCommitWait : .zero, sync: walSync)
     }
 
     /// Runs `operation` in the writer's next group commit.

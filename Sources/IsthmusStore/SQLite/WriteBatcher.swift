@@ -32,6 +32,7 @@ final class WriteBatcher: @unchecked Sendable {
     private let sync: WALSync?
     private let maxBatch: Int
     private let maxWait: Duration
+    private let lazyWait: Duration
     private let queue = DispatchQueue(label: "IsthmusStore.WriteBatcher")
     /// Guards everything below; signalled when a request arrives (for the commit delay).
     private let condition = NSCondition()
@@ -47,12 +48,13 @@ final class WriteBatcher: @unchecked Sendable {
     /// Whether the caller runs on a writer's drain loop (for tests of where WAL syncs run).
     static var onWriterQueue: Bool { DispatchQueue.getSpecific(key: queueKey) ?? false }
 
-    init(writer: DatabasePool, maxBatch: Int, maxWait: Duration = .zero, sync: WALSync? = nil) {
+    init(writer: DatabasePool, maxBatch: Int, maxWait: Duration = .zero, lazyWait: Duration = .zero, sync: WALSync? = nil) {
         queue.setSpecific(key: Self.queueKey, value: true)
         self.writer = writer
         self.sync = sync
         self.maxBatch = max(1, maxBatch)
         self.maxWait = maxWait
+        self.lazyWait = lazyWait
     }
 
     var transactions: Int { condition.withLock { _transactions } }
@@ -105,6 +107,12 @@ final class WriteBatcher: @unchecked Sendable {
                 let deadline = Date(timeIntervalSinceNow: maxWait.seconds)
                 while pending.count < min(last, maxBatch), condition.wait(until: deadline) {}
             }
+            // Only writes nobody waits to see durable (entries marked sent): they wait a little for one that
+            // somebody does and share its transaction, rather than cost a transaction of their own.
+            if lazyWait > .zero, !closed, !pending.isEmpty, !pending.contains(where: \.durable) {
+                let deadline = Date(timeIntervalSinceNow: lazyWait.seconds)
+                while !closed, !pending.contains(where: \.durable), condition.wait(until: deadline) {}
+            }
             if pending.isEmpty {
                 draining = false
                 let waiters = idleWaiters
@@ -132,11 +140,11 @@ final class WriteBatcher: @unchecked Sendable {
             let completions: [Completion]
             do {
                 // Fast path: the requests one after the other, no savepoint each (two statements per request saved).
-                completions = try writer.write { db in try Self.run(batch, db, isolated: false) }
+                completions = try writer.writeWithoutTransaction { db in try Self.transaction(db) { try Self.run(batch, db, isolated: false) } }
             } catch is RequestFailed {
                 // One request failed for its own reason, and the transaction was rolled back: again, each request in
                 // a savepoint of its own, so that only the failing one is left out.
-                completions = try writer.write { db in try Self.run(batch, db, isolated: true) }
+                completions = try writer.writeWithoutTransaction { db in try Self.transaction(db) { try Self.run(batch, db, isolated: true) } }
             }
             condition.withLock {
                 _transactions += 1
@@ -156,6 +164,21 @@ final class WriteBatcher: @unchecked Sendable {
         } catch {
             let mapped = StoreError(error)
             for request in batch { request.fail(mapped) }
+        }
+    }
+
+    /// `body` in one transaction (BEGIN IMMEDIATE … COMMIT, rolled back if it throws or the commit fails), with the two
+    /// statements prepared once: GRDB's `write` builds and prepares them from SQL text for every transaction.
+    private static func transaction<T>(_ db: Database, _ body: () throws -> T) throws -> T {
+        try db.hot("BEGIN IMMEDIATE", [])
+        do {
+            let value = try body()
+            try db.hot("COMMIT", [])
+            return value
+        } catch {
+            // SQLite may have rolled back already (a full disk, an I/O error): only roll back what is still open.
+            if db.isInsideTransaction { try? db.hot("ROLLBACK", []) }
+            throw error
         }
     }
 
@@ -198,6 +221,7 @@ final class WriteBatcher: @unchecked Sendable {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             condition.lock()
             closed = true
+            condition.broadcast()   // a drain loop holding lazy writes back commits them now
             if draining {
                 idleWaiters.append(continuation)
                 condition.unlock()
