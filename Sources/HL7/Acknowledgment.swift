@@ -89,6 +89,11 @@ extension Message {
         let enc = encoding, cs = characterSet
         let f = enc.field, c = enc.component, sc = enc.subcomponent
         func value(_ s: String, _ segment: String, _ field: Int) throws(HL7Error) -> [UInt8] {
+            // Plain ASCII without delimiters (control IDs, codes, timestamps): the same bytes in every character set
+            // this codec writes, nothing to escape.
+            if s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != f && $0 != c && $0 != enc.repetition && $0 != sc && $0 != enc.escape && $0 != enc.truncation }) {
+                return Array(s.utf8)
+            }
             let bytes = try cs.encode(s)
             if !enc.hasEscape, let bad = bytes.firstIndex(where: { $0 == f || $0 == c || $0 == enc.repetition || $0 == sc || $0 == 0x0D || $0 == 0x0A }) {
                 throw HL7Error(.invalidValue, "the value holds a delimiter or line break at character \(bad + 1) and MSH-2 defines no escape character",
@@ -103,27 +108,37 @@ extension Message {
         }
         let v = versionNumbers
         func isVersion(atLeast w: [Int]) -> Bool { !v.isEmpty && !v.lexicographicallyPrecedes(w) }
-        var header = [ArraySlice<UInt8>](repeating: [], count: 19)
-        // Swapped sender/receiver, copied as ER7 (they are HD composites).
-        for (to, from) in [(3, 5), (4, 6), (5, 3), (6, 4)] { header[to] = copied(from) }
-        header[7] = try value(timestamp.description, "MSH", 7)[...]
-        header[9] = Array("ACK".utf8)[...]
-        let older = !v.isEmpty && v.lexicographicallyPrecedes([2, 3])
-        if !older, let trigger = triggerEvent {
-            header[9] += [c] + (try value(trigger, "MSH", 9))
-            if isVersion(atLeast: [2, 3, 1]) { header[9] += [c] + (try value("ACK", "MSH", 9)) }
+        // MSH-9: ACK, then ^trigger (v2.3+), then ^ACK (v2.3.1+).
+        var type: [UInt8] = [0x41, 0x43, 0x4B]
+        if !(!v.isEmpty && v.lexicographicallyPrecedes([2, 3])), let trigger = triggerEvent {
+            type.append(c)
+            type += try value(trigger, "MSH", 9)
+            if isVersion(atLeast: [2, 3, 1]) { type += [c, 0x41, 0x43, 0x4B] }
         }
-        header[10] = try value(controlID, "MSH", 10)[...]
-        for k in [11, 12, 18] { header[k] = copied(k) }
-        var out: [UInt8] = Array("MSH".utf8)
-        out.reserveCapacity(256)
-        out.append(f)
+        let header: [ArraySlice<UInt8>] = [
+            // MSH-3 … 18: swapped sender/receiver (HD composites, copied as written), the time, the type, the ACK's own
+            // control ID, processing ID and version copied, MSH-13 … 17 empty, MSH-18 copied.
+            copied(5), copied(6), copied(3), copied(4), timestamp.er7Bytes[...], [], type[...], try value(controlID, "MSH", 10)[...],
+            copied(11), copied(12), [], [], [], [], [], copied(18),
+        ]
+        var out: [UInt8] = []
+        out.reserveCapacity(64 + header.reduce(0) { $0 + $1.count } + acked.utf8.count)
+        out += [0x4D, 0x53, 0x48, f]   // MSH|
         out += enc.msh2
-        let last = (3 ... 18).last { !header[$0].isEmpty } ?? 3
-        for k in 3 ... last { out.append(f); out += header[k] }
+        let last = header.lastIndex { !$0.isEmpty } ?? 0
+        for field in header[...last] {
+            out.append(f)
+            out += field
+        }
         out.append(0x0D)
-        out += Array("MSA".utf8) + [f] + Array(code.rawValue.utf8) + [f] + (try value(acked, "MSA", 2))
-        if let text, !isVersion(atLeast: [2, 7]) { out += [f] + (try value(text, "MSA", 3)) }
+        out += [0x4D, 0x53, 0x41, f]   // MSA|
+        out += code.rawValue.utf8
+        out.append(f)
+        out += try value(acked, "MSA", 2)
+        if let text, !isVersion(atLeast: [2, 7]) {
+            out.append(f)
+            out += try value(text, "MSA", 3)
+        }
         out.append(0x0D)
 
         /// Components (or subcomponents) up to the last one given, joined by `separator`.

@@ -66,7 +66,23 @@ extension Message {
 
     /// The version as comparable numbers (`2.5.1` → [2, 5, 1]); empty when MSH-12 is missing.
     var versionNumbers: [Int] {
-        (version ?? "").split(separator: ".").map { Int($0) ?? 0 }
+        guard let raw = element(at: HeaderPath.msh12)?.leaf.rawBytes, !raw.isEmpty else { return [] }
+        // Digits and dots as written (a version never holds escapes); a part that is not a number counts as 0.
+        if raw.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E }) {
+            var parts: [Int] = []
+            var current: Int?
+            for b in raw {
+                if b == 0x2E {
+                    if let n = current { parts.append(n) }   // empty parts are skipped, as `split` does
+                    current = nil
+                } else {
+                    current = (current ?? 0) &* 10 &+ Int(b - 0x30)
+                }
+            }
+            if let n = current { parts.append(n) }
+            return parts
+        }
+        return (version ?? "").split(separator: ".", omittingEmptySubsequences: true).map { Int($0) ?? 0 }
     }
 
     /// Whether MSH-12 is at least the given version (e.g. `isVersion(atLeast: [2, 5])`).

@@ -110,20 +110,38 @@ public struct HL7Timestamp: HL7DataType, Hashable, CustomStringConvertible {
     }
 
     /// The DTM text, at the value's own precision.
-    public var description: String {
-        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        var s = String(repeating: "0", count: max(0, 4 - String(year).count)) + String(year)
-        if let month { s += two(month) }
-        if let day { s += two(day) }
-        if let hour { s += two(hour) }
-        if let minute { s += two(minute) }
-        if let second { s += two(second) }
-        if let fraction { s += "." + fraction }
-        if let off = utcOffsetMinutes {
-            s += off < 0 ? "-" : "+"
-            s += two(abs(off) / 60) + two(abs(off) % 60)
+    public var description: String { String(decoding: er7Bytes, as: UTF8.self) }
+
+    /// ``description`` as bytes (ASCII): written for every acknowledgment.
+    var er7Bytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(24 + (fraction?.utf8.count ?? 0))
+        func digits(_ v: Int, _ width: Int) {
+            let text = String(v)
+            if text.utf8.count < width { out += repeatElement(0x30, count: width - text.utf8.count) }
+            out += text.utf8
         }
-        return s
+        func two(_ v: Int) {
+            if v >= 0 && v < 100 {
+                out += [0x30 + UInt8(v / 10), 0x30 + UInt8(v % 10)]
+            } else {
+                if v < 10 { out.append(0x30) }   // as written before: "0" then the (negative) number
+                out += String(v).utf8
+            }
+        }
+        digits(year, 4)
+        if let month { two(month) }
+        if let day { two(day) }
+        if let hour { two(hour) }
+        if let minute { two(minute) }
+        if let second { two(second) }
+        if let fraction { out.append(0x2E); out += fraction.utf8 }
+        if let off = utcOffsetMinutes {
+            out.append(off < 0 ? 0x2D : 0x2B)
+            two(abs(off) / 60)
+            two(abs(off) % 60)
+        }
+        return out
     }
 
     /// The current time in UTC to the second, with offset `+0000`.
