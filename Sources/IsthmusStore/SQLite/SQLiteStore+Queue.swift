@@ -95,7 +95,7 @@ extension SQLiteStore {
         guard !claims.isClaimed(destination: destination) else { return [] }
         let skip = claims.settlingIDs
         let limit = max(1, limit)
-        let entries: [ClaimedEntry] = try await read { db in
+        let entries: [ClaimedEntry] = try await readOneStatement { db in
             var result: [ClaimedEntry] = []
             let rows = try Row.fetchCursor(
                 db.cachedStatement(
