@@ -5,7 +5,8 @@
 //
 // The failures are real: `isthmus dicom scp` runs under a file size limit (RLIMIT_FSIZE, `ulimit -f`,
 // with SIGXFSZ ignored), so write(2) returns EFBIG once an instance file reaches it — the same path as
-// ENOSPC or EIO. pynetdicom sends instances either side of the limit over one association.
+// ENOSPC or EIO. pynetdicom sends instances either side of the limit over one association; the
+// C-GET requestor (`isthmus dicom get`) receives its sub-operations under the same limit.
 
 import DICOM
 import Foundation
@@ -134,6 +135,45 @@ import Testing
             #expect(lines.first?.contains("File too large") == true, "\(log)")
         }
         #expect(!log.contains { $0.contains("abort") }, "\(log)")
+    }
+
+    /// The C-GET requestor receives its C-STORE sub-operations the same way: `isthmus dicom get` under the
+    /// same limit takes two instances from an Isthmus Q/R SCP; the one over the limit is answered A700H and
+    /// counted failed, the other is stored, the C-GET completes (exit 2: some failed) instead of aborting.
+    @Test func aCGetSubOperationThatCannotBeWrittenFailsAlone() async throws {
+        guard FileManager.default.isExecutableFile(atPath: LargeInstanceTests.isthmus) else {
+            Issue.record("isthmus executable not built at \(LargeInstanceTests.isthmus)")
+            return
+        }
+        let source = try Peers.temporaryDirectory("get-failure-source")
+        let out = try Peers.temporaryDirectory("get-failure-out")
+        defer {
+            try? FileManager.default.removeItem(atPath: source)
+            try? FileManager.default.removeItem(atPath: out)
+        }
+        let study = "1.2.826.0.1.3680043.10.1472.88.20"
+        let big = (uid: "1.2.826.0.1.3680043.10.1472.88.21", size: 200_000)
+        let small = (uid: "1.2.826.0.1.3680043.10.1472.88.22", size: 2_000)
+        for instance in [big, small] {
+            var (ds, _) = try StoreCompletionTests.dataSet(uid: instance.uid, size: instance.size)
+            try ds.set(.patientID, vr: .LO, string: "GET-FAIL")
+            try ds.set(Tag(0x0020, 0x000D), vr: .UI, string: study)
+            try ds.set(Tag(0x0020, 0x000E), vr: .UI, string: study + ".1")
+            try DICOMFile(dataSet: ds, transferSyntax: .explicitVRLittleEndian).write(toPath: source + "/" + instance.uid + ".dcm")
+        }
+        let qr = try await RetrieveLoopbackTests.qrSCP(source, peers: [:])
+        let run = try await Task.detached {
+            try Peers.run("/bin/bash", ["-c", "trap '' XFSZ; ulimit -f \(Self.limitKiB) && exec \"$@\"", "bash", LargeInstanceTests.isthmus,
+                                        "dicom", "get", "QRSCP@127.0.0.1:\(qr.port)", "--aet", "GETSCU", "--out", out, "--level", "STUDY",
+                                        "-k", "StudyInstanceUID=" + study])
+        }.value
+        await qr.server.shutdown()
+        #expect(run.status == 2, "\(run.text) \(run.stderr)")
+        #expect(run.text.contains("1 completed, 1 failed"), "\(run.text)")
+        #expect(run.stderr.contains("failed: " + big.uid), "\(run.stderr)")
+        #expect(!run.stderr.contains("abort"), "\(run.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out) == [small.uid + ".dcm"])
+        #expect(try Corpus.json(out + "/" + small.uid + ".dcm") == Corpus.json(source + "/" + small.uid + ".dcm"))
     }
 
     /// The storage handler cannot move the file (its folder is gone): A700H from the handler, the
