@@ -121,15 +121,19 @@ class Receiver:
         return usage.ru_utime + usage.ru_stime
 
 def send(files, receiver):
-    """Seconds for one storescu association sending every file; checks every file arrived."""
+    """Seconds for one storescu association sending every file, and the sender's CPU seconds (user +
+    system, its whole life); checks every file arrived."""
     argv = [storescu, "-aet", "BENCH", "-aec", receiver.aet, "127.0.0.1", str(receiver.port)] + files
     t0 = time.perf_counter()
-    r = subprocess.run(argv, env=dcmtk_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    p = subprocess.Popen(argv, env=dcmtk_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err = p.stderr.read()
+    _, status, usage = os.wait4(p.pid, 0)
     t = time.perf_counter() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)
     got = len(receiver.received())
-    if r.returncode != 0 or got != len(files):
-        sys.exit(f"storescu -> {receiver.kind}: exit {r.returncode}, {got}/{len(files)} received\n{r.stderr.decode()[-2000:]}")
-    return t
+    if p.returncode != 0 or got != len(files):
+        sys.exit(f"storescu -> {receiver.kind}: exit {p.returncode}, {got}/{len(files)} received\n{err.decode()[-2000:]}")
+    return t, usage.ru_utime + usage.ru_stime
 
 kinds = ["dcmtk", "isthmus", "isthmus-nofsync"] + (["baseline", "baseline-nofsync"] if baseline else [])
 load_before = os.getloadavg()
@@ -142,29 +146,44 @@ for label, name in sets:
     subprocess.run(["cat"] + files, stdout=subprocess.DEVNULL)  # page cache
     times = {k: [] for k in kinds}
     cpu = {k: [] for k in kinds}
+    sender_cpu = {k: [] for k in kinds}
     for _ in range(runs):
         for k in kinds:  # interleaved, so that a noisy moment hits every receiver
             n += 1
             rcv = Receiver(k, os.path.join(work, f"out-{n}"))
             try:
-                times[k].append(send(files, rcv))
+                t, c = send(files, rcv)
+                times[k].append(t)
+                sender_cpu[k].append(c)
             finally:
                 cpu[k].append(rcv.stop())
             subprocess.run(["sync"])  # leave no dirty pages to the next run
     results[label] = (len(files), size, {k: statistics.median(v) for k, v in times.items()}, times,
-                      {k: statistics.median(v) for k, v in cpu.items()})
+                      {k: statistics.median(v) for k, v in cpu.items()},
+                      {k: statistics.median(v) for k, v in sender_cpu.items()})
 
 print(f"\nC-STORE from DCMTK storescu (one association, TCP_NODELAY=1), median of {runs} runs; "
       f"load average {' '.join(f'{x:.2f}' for x in load_before)} before, {' '.join(f'{x:.2f}' for x in os.getloadavg())} after")
 print(f"{'set':24} {'receiver':26} {'s':>7} {'inst/s':>8} {'MB/s':>8} {'vs DCMTK':>9} {'CPU s':>6}")
 names = {"dcmtk": "DCMTK storescp +B", "isthmus": "isthmus dicom scp", "isthmus-nofsync": "isthmus scp --no-fsync",
          "baseline": "baseline dicom scp", "baseline-nofsync": "baseline --no-fsync"}
-for label, (count, size, med, times, cpu) in results.items():
+for label, (count, size, med, times, cpu, _) in results.items():
     for k in kinds:
         t = med[k]
         ratio = med["dcmtk"] / t
         print(f"{label:24} {names[k]:26} {t:7.3f} {count / t:8.0f} {size / 1e6 / t:8.1f} {ratio:8.2f}x {cpu[k]:6.2f}"
               f"   (runs: {', '.join(f'{x:.3f}' for x in times[k])})")
+
+# Where the time goes: CPU per instance of the sender (storescu, its whole life) and of the receiver (its
+# whole life: start, C-ECHO, the set, stop), against wall time per instance. A side whose CPU time is near
+# the wall time (busy near 100%) is the one the throughput waits for; both at once share the 2 cores.
+print(f"\nCPU time per instance (ms, medians): storescu sender vs receiver; busy = CPU / wall time of the association")
+print(f"{'set':24} {'receiver':26} {'wall ms':>8} {'sender ms':>10} {'busy':>5} {'receiver ms':>12} {'busy':>5}")
+for label, (count, size, med, times, cpu, scpu) in results.items():
+    for k in kinds:
+        t = med[k]
+        print(f"{label:24} {names[k]:26} {t / count * 1e3:8.3f} {scpu[k] / count * 1e3:10.3f} {scpu[k] / t:5.0%}"
+              f" {cpu[k] / count * 1e3:12.3f} {cpu[k] / t:5.0%}")
 
 # Peak resident memory while receiving one large instance, sent by `isthmus dicom store` (streaming).
 large = files_of("large")

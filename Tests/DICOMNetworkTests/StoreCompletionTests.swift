@@ -63,6 +63,17 @@ import Testing
         }
     }
 
+    /// Sends a C-ECHO-RQ on the Verification context and expects its success response.
+    static func echo(_ channel: NIOAsyncTestingChannel, messageID: UInt16) async throws {
+        var echo = DIMSECommand(field: .cEchoRQ)
+        echo.messageID = messageID
+        echo.affectedSOPClassUID = AssociationNegotiator.verificationSOPClass
+        echo.hasDataSet = false
+        try await channel.writeInbound(PDU.dataTF(PDataTF(values: [PresentationDataValue(presentationContextID: 3, isCommand: true, isLast: true, data: ByteBuffer(bytes: try echo.encoded()))])))
+        let echoRSP = try #require(try Self.decodeResponse(try await channel.waitForOutboundWrite(as: PDU.self)))
+        #expect(echoRSP.field == .cEchoRSP && echoRSP.status == DIMSEStatus.success && echoRSP.messageIDBeingRespondedTo == messageID)
+    }
+
     static func decodeResponse(_ pdu: PDU?) throws -> DIMSECommand? {
         guard case .dataTF(let tf)? = pdu, let pdv = tf.values.first, pdv.isCommand else { return nil }
         return try DIMSECommand.decode(Array(pdv.data.readableBytesView))
@@ -166,14 +177,9 @@ import Testing
         let rsp = try #require(try Self.decodeResponse(try await channel.waitForOutboundWrite(as: PDU.self)))
         #expect(rsp.field == .cStoreRSP && rsp.messageIDBeingRespondedTo == 7)
         #expect(rsp.status == DIMSEStatus.outOfResources)
+        #expect(rsp.errorComment == "cannot create the instance file: No such file or directory")
         // Still established: a C-ECHO is answered, then the release.
-        var echo = DIMSECommand(field: .cEchoRQ)
-        echo.messageID = 8
-        echo.affectedSOPClassUID = AssociationNegotiator.verificationSOPClass
-        echo.hasDataSet = false
-        try await channel.writeInbound(PDU.dataTF(PDataTF(values: [PresentationDataValue(presentationContextID: 3, isCommand: true, isLast: true, data: ByteBuffer(bytes: try echo.encoded()))])))
-        let echoRSP = try #require(try Self.decodeResponse(try await channel.waitForOutboundWrite(as: PDU.self)))
-        #expect(echoRSP.field == .cEchoRSP && echoRSP.status == DIMSEStatus.success)
+        try await Self.echo(channel, messageID: 8)
         try await channel.writeInbound(PDU.releaseRQ)
         #expect(try await channel.waitForOutboundWrite(as: PDU.self) == .releaseRP)
         _ = try? await channel.finish()
@@ -193,6 +199,24 @@ import Testing
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
         #expect(bytes.count == 100_003 && bytes.prefix(3) == [1, 2, 3] && bytes.last == 9)
         #expect(throws: DICOMError.self) { try first.write(contentsOf: [4]) }
+    }
+
+    @Test func writeBackIsStartedOffTheLoopAndTheFileIsWhole() async throws {
+        let dir = try Peers.temporaryDirectory("write-behind")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/a.part"
+        let file = try ReceivedInstanceFile(path: path, writeBehind: true)
+        // 6 MiB in 64 KiB fragments: write-back asked for every 2 MiB, issued on the write-behind queue
+        // while the writes go on here.
+        let fragment = (0..<65_536).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
+        for _ in 0..<96 { try file.write(contentsOf: fragment) }
+        #expect(file.writeBackRequestedBytes >= 4 << 20)
+        // Finished and closed while the write-back may still be running on its own copy of the descriptor.
+        try file.finish(sync: true)
+        for _ in 0..<500 where !file.writeBackIsIdle { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(file.writeBackIsIdle)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(bytes == Data((0..<96).flatMap { _ in fragment }))
     }
 
     // MARK: DCMTK storescu against the executable

@@ -50,9 +50,14 @@ extension ClientAssociationHandler {
             do {
                 try sink.write(contentsOf: pdv.data)
             } catch {
-                logger.error("cannot write a C-GET sub-operation", metadata: ["error": "\(error)"])
-                abort(DICOMNetworkError(.io, "storage write failed"))
-                return false
+                // Disk full or the like: this instance is lost, not the C-GET. Its file goes now, the rest of
+                // its data set is read and dropped, and it is answered A700H (as the SCP does).
+                logger.error("C-GET sub-operation not stored", metadata: [
+                    "sopInstanceUID": "\(current.command.affectedSOPInstanceUID ?? "")", "error": "\(error)",
+                ])
+                try? sink.close()
+                unlink(current.path)
+                current.sink = nil
             }
             current.received += pdv.data.readableBytes
         }

@@ -59,13 +59,16 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
 
     private enum Incoming {
         case store(command: DIMSECommand, contextID: UInt8, file: ReceivedInstanceFile, received: Int)
+        /// A C-STORE whose file could not be created or written: the rest of its data set is read and
+        /// dropped, then it is answered A700H with `comment`.
+        case failedStore(command: DIMSECommand, contextID: UInt8, comment: String, error: String, received: Int)
         case discard(command: DIMSECommand, contextID: UInt8)
         case find(command: DIMSECommand, contextID: UInt8, bytes: [UInt8])
         case normalized(command: DIMSECommand, contextID: UInt8, bytes: [UInt8])
 
         var contextID: UInt8 {
             switch self {
-            case .store(_, let id, _, _), .discard(_, let id), .find(_, let id, _), .normalized(_, let id, _): id
+            case .store(_, let id, _, _), .failedStore(_, let id, _, _, _), .discard(_, let id), .find(_, let id, _), .normalized(_, let id, _): id
             }
         }
     }
@@ -256,12 +259,18 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
                 if case .store(let command, let id, let file, let received) = current {
                     do {
                         try file.write(contentsOf: pdv.data)
+                        incoming = .store(command: command, contextID: id, file: file, received: received + pdv.data.readableBytes)
                     } catch {
-                        logger.error("cannot write received data set", metadata: ["error": "\(error)"])
-                        abort("storage write failed")
-                        return
+                        // Disk full, file too large, I/O error: the instance is lost, not the association.
+                        // Stop writing, free the space now, read and drop the rest of the data set, answer A700H.
+                        file.abandon()
+                        unlink(file.path)
+                        incoming = .failedStore(command: command, contextID: id, comment: file.failure ?? "cannot write the instance",
+                                                error: "\(error)", received: received + pdv.data.readableBytes)
                     }
-                    incoming = .store(command: command, contextID: id, file: file, received: received + pdv.data.readableBytes)
+                }
+                if case .failedStore(let command, let id, let comment, let error, let received) = current {
+                    incoming = .failedStore(command: command, contextID: id, comment: comment, error: error, received: received + pdv.data.readableBytes)
                 }
                 if case .find(let command, let id, var bytes) = current {
                     incoming = nil
@@ -298,24 +307,24 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
             send(rsp, contextID: contextID)
         case .cStoreRQ where configuration.storage != nil && command.hasDataSet:
             instancesStarted += 1
-            var created: ReceivedInstanceFile?
-            do {
-                // A 32 KiB buffer: PDVs of 32 KiB or more (those of 64 KiB PDUs) go straight from the
-                // receive buffer to the kernel, without a copy; smaller ones are gathered. Write-back is
-                // started while a large instance arrives when it is to be fsync'd.
-                let file = try ReceivedInstanceFile(path: temporaryNamePrefix + "\(instancesStarted).part", bufferSize: 1 << 15,
-                                                    writeBehind: configuration.syncReceivedFiles)
-                created = file
-                try file.write(contentsOf: Self.part10Header(command: command, transferSyntax: pc.transferSyntax, callingAETitle: request?.callingAETitle ?? ""))
-                incoming = .store(command: command, contextID: contextID, file: file, received: 0)
-            } catch {
-                // Answered with A700H once the data set has arrived (read and dropped meanwhile).
-                logger.error("cannot create a file for a received instance", metadata: ["error": "\(error)"])
-                if let created {
-                    created.abandon()
-                    unlink(created.path)
+            // A 32 KiB buffer: PDVs of 32 KiB or more (those of 64 KiB PDUs) go straight from the
+            // receive buffer to the kernel, without a copy; smaller ones are gathered. Write-back is
+            // started while a large instance arrives when it is to be fsync'd.
+            switch ReceivedInstanceFile.create(path: temporaryNamePrefix + "\(instancesStarted).part", bufferSize: 1 << 15,
+                                               writeBehind: configuration.syncReceivedFiles) {
+            case .success(let file):
+                do {
+                    try file.write(contentsOf: Self.part10Header(command: command, transferSyntax: pc.transferSyntax, callingAETitle: request?.callingAETitle ?? ""))
+                    incoming = .store(command: command, contextID: contextID, file: file, received: 0)
+                } catch {
+                    file.abandon()
+                    unlink(file.path)
+                    incoming = .failedStore(command: command, contextID: contextID, comment: file.failure ?? "cannot write the instance",
+                                            error: "\(error)", received: 0)
                 }
-                incoming = .discard(command: command, contextID: contextID)
+            case .failure(let failure):
+                // Answered with A700H once the data set has arrived (read and dropped meanwhile).
+                incoming = .failedStore(command: command, contextID: contextID, comment: failure.comment, error: "\(failure.error)", received: 0)
             }
         case .cFindRQ where configuration.query != nil && command.hasDataSet && model(contextID) != nil:
             incoming = .find(command: command, contextID: contextID, bytes: [])
@@ -345,6 +354,8 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
         switch current {
         case .discard(let command, let contextID):
             respondUnsupported(command, contextID: contextID, status: command.field == .cStoreRQ ? DIMSEStatus.outOfResources : DIMSEStatus.unrecognizedOperation)
+        case .failedStore(let command, let contextID, let comment, let error, let received):
+            storeFailed(command, contextID: contextID, bytes: received, failure: (comment, error))
         case .find(let command, let contextID, let bytes):
             if command.field == .cFindRQ { startFind(command, contextID: contextID, bytes: bytes) } else { startRetrieve(command, contextID: contextID, bytes: bytes) }
         case .normalized(let command, let contextID, let bytes):
@@ -364,8 +375,8 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
             if let immediate = immediateStorage {
                 // Nothing to wait for: close, store and answer here, on the event loop.
                 do { try file.finish(sync: false) } catch {
-                    logger.error("cannot store a received instance", metadata: ["error": "\(error)"])
-                    storeFinished(command, contextID: contextID, instance: instance, status: DIMSEStatus.outOfResources)
+                    unlink(file.path)
+                    storeFailed(command, contextID: contextID, bytes: received, failure: (file.failure ?? "cannot write the instance", "\(error)"))
                     return
                 }
                 if let status = immediate.storeImmediately(instance) {
@@ -375,19 +386,24 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
             }
             // The fsync and the storage handler run off the event loop; the file is theirs now.
             let owned = OwnedReceivedFile(file: file)
-            let log = logger
             busy += 1
-            let promise = context.eventLoop.makePromise(of: UInt16.self)
+            let promise = context.eventLoop.makePromise(of: StoreOutcome.self)
             promise.completeWithTask {
                 do { try owned.file.finish(sync: sync) } catch {
-                    log.error("cannot store a received instance", metadata: ["error": "\(error)"])
-                    return DIMSEStatus.outOfResources
+                    return StoreOutcome(status: DIMSEStatus.outOfResources,
+                                        failure: (owned.file.failure ?? "cannot write the instance", "\(error)"))
                 }
-                return await storage.store(instance)
+                return StoreOutcome(status: await storage.store(instance), failure: nil)
             }
             promise.futureResult.assumeIsolated().whenComplete { [self] result in
                 busy -= 1
-                storeFinished(command, contextID: contextID, instance: instance, status: (try? result.get()) ?? DIMSEStatus.outOfResources)
+                let outcome = (try? result.get()) ?? StoreOutcome(status: DIMSEStatus.outOfResources, failure: nil)
+                if let failure = outcome.failure {
+                    unlink(instance.path)
+                    storeFailed(command, contextID: contextID, bytes: instance.dataSetLength, failure: failure)
+                } else {
+                    storeFinished(command, contextID: contextID, instance: instance, status: outcome.status)
+                }
             }
         }
     }
@@ -397,6 +413,22 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
         unlink(instance.path)
         logger.info("C-STORE", metadata: ["sopInstanceUID": "\(instance.sopInstanceUID)", "bytes": "\(instance.dataSetLength)", "status": "\(String(status, radix: 16))"])
         respondStore(command, contextID: contextID, status: status)
+        releaseIfDue()
+    }
+
+    /// The instance could not be created, written or flushed (its file is gone already): one line in the
+    /// log (the SOP Instance UID, the bytes received, the system's error), A700H with `failure.comment`
+    /// to the SCU. The association goes on.
+    private func storeFailed(_ command: DIMSECommand, contextID: UInt8, bytes: Int, failure: (comment: String, error: String)) {
+        logger.error("C-STORE failed, instance not stored", metadata: [
+            "sopInstanceUID": "\(command.affectedSOPInstanceUID ?? "")", "bytes": "\(bytes)",
+            "status": "\(String(DIMSEStatus.outOfResources, radix: 16))", "error": "\(failure.error)",
+        ])
+        respondStore(command, contextID: contextID, status: DIMSEStatus.outOfResources, comment: failure.comment)
+        releaseIfDue()
+    }
+
+    private func releaseIfDue() {
         if releasePending && busy == 0 && incoming == nil {
             releasePending = false
             fire(.releaseResponse, outgoing: .releaseRP)
@@ -538,12 +570,13 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
         return file.dataSet
     }
 
-    private func respondStore(_ command: DIMSECommand, contextID: UInt8, status: UInt16) {
+    private func respondStore(_ command: DIMSECommand, contextID: UInt8, status: UInt16, comment: String? = nil) {
         var rsp = DIMSECommand(field: .cStoreRSP)
         rsp.messageIDBeingRespondedTo = command.messageID
         rsp.affectedSOPClassUID = command.affectedSOPClassUID
         rsp.affectedSOPInstanceUID = command.affectedSOPInstanceUID
         rsp.status = status
+        rsp.errorComment = comment
         send(rsp, contextID: contextID)
     }
 
@@ -630,6 +663,13 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
         try DataSetWriter(transferSyntax: .explicitVRLittleEndian).write(file.normalizedFileMetaInformation, to: &header)
         return header
     }
+}
+
+/// What finishing a received instance off the event loop came to: the storage handler's status, or
+/// why the file could not be written or flushed (the Error Comment, the error for the log).
+struct StoreOutcome: Sendable {
+    let status: UInt16
+    let failure: (comment: String, error: String)?
 }
 
 /// A file sink handed from the event loop to the task that finishes it; the loop no longer
