@@ -229,23 +229,29 @@ final class MLLPServerHandler: ChannelDuplexHandler {
     private func finished(_ context: ChannelHandlerContext, _ result: Result<ByteBuffer?, any Error>) {
         busy = false
         guard !closed else { return }
-        var written: EventLoopFuture<Void>?
+        let reply: ByteBuffer?
         switch result {
-        case .success(let reply?):
-            let promise = context.eventLoop.makePromise(of: Void.self)
-            context.writeAndFlush(wrapOutboundOut(reply), promise: promise)
-            written = promise.futureResult
-        case .success(nil):
-            context.triggerUserOutboundEvent(MLLPIdleHandler.Handled(), promise: nil)
+        case .success(let r): reply = r
         case .failure:
             close(context)
             return
         }
         guard let id, connections.end(id) else {
             // Draining: this connection ends once its reply is out.
-            let channel = context.channel
-            if let written { written.whenComplete { _ in channel.close(promise: nil) } } else { close(context) }
+            if let reply {
+                let channel = context.channel
+                let promise = context.eventLoop.makePromise(of: Void.self)
+                context.writeAndFlush(wrapOutboundOut(reply), promise: promise)
+                promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
+            } else {
+                close(context)
+            }
             return
+        }
+        if let reply {
+            context.writeAndFlush(wrapOutboundOut(reply), promise: nil)
+        } else {
+            context.triggerUserOutboundEvent(MLLPIdleHandler.Handled(), promise: nil)
         }
         if !queued.isEmpty {
             handleNext(context)
