@@ -24,17 +24,7 @@ import Testing
         try p.run()
         defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) }; p.waitUntilExit() }
         // "listening as ISTHMUS on port N"
-        let reader = stdout.fileHandleForReading
-        let line = await Task.detached { () -> String in
-            var text = ""
-            while !text.contains("\n") {
-                let d = reader.availableData
-                if d.isEmpty { break }
-                text += String(decoding: d, as: UTF8.self)
-            }
-            return text
-        }.value
-        let port = try #require(line.split(separator: " ").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }, "\(line)")
+        let port = try await listeningPort(stdout)
 
         let file = try DICOMFile(dataSet: {
             var ds = DataSet()

@@ -243,17 +243,7 @@ import Testing
         p.standardError = FileHandle.nullDevice
         try p.run()
         defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) }; p.waitUntilExit() }
-        let reader = stdout.fileHandleForReading
-        let line = await Task.detached { () -> String in
-            var text = ""
-            while !text.contains("\n") {
-                let d = reader.availableData
-                if d.isEmpty { break }
-                text += String(decoding: d, as: UTF8.self)
-            }
-            return text
-        }.value
-        let port = try #require(line.split(separator: " ").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }, "\(line)")
+        let port = try await listeningPort(stdout)
         let sent = paths + [big]
         let run = try await Task.detached {
             try Peers.run(Peers.storescu, ["-aet", "STORESCU", "-aec", "ISTHMUS", "127.0.0.1", "\(port)"] + sent, environment: Peers.dcmtkEnvironment)

@@ -82,17 +82,7 @@ import Testing
         p.standardError = FileHandle(forWritingAtPath: errorLog)
         try p.run()
         defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) }; p.waitUntilExit() }
-        let reader = stdout.fileHandleForReading
-        let line = await Task.detached { () -> String in
-            var text = ""
-            while !text.contains("\n") {
-                let d = reader.availableData
-                if d.isEmpty { break }
-                text += String(decoding: d, as: UTF8.self)
-            }
-            return text
-        }.value
-        let port = try #require(line.split(separator: " ").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }, "\(line)")
+        let port = try await listeningPort(stdout)
         // The limit is the one asked for (bytes in /proc), so the sizes above fall either side of it.
         let limits = try String(contentsOfFile: "/proc/\(p.processIdentifier)/limits", encoding: .utf8)
         let fileSize = limits.split(separator: "\n").first { $0.hasPrefix("Max file size") }.map { $0.split(separator: " ", omittingEmptySubsequences: true) }

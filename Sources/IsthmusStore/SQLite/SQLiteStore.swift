@@ -149,20 +149,19 @@ public final class SQLiteStore: Store {
     }
 
     func read<T: Sendable>(_ operation: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        guard !batcher.isClosed else { throw StoreError(.closed, "the store is closed") }
-        do {
-            return try await pool.read(operation)
-        } catch {
-            throw StoreError(error)
-        }
+        try await reading { try await pool.read(operation) }
     }
 
     /// A read made of ONE statement (SQLite gives the statement its own consistent snapshot): without GRDB's
     /// BEGIN/COMMIT around it, which cost as much as the claim query itself.
     func readOneStatement<T: Sendable>(_ operation: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await reading { try await pool.unsafeRead(operation) }
+    }
+
+    private func reading<T>(_ body: () async throws -> T) async throws -> T {
         guard !batcher.isClosed else { throw StoreError(.closed, "the store is closed") }
         do {
-            return try await pool.unsafeRead(operation)
+            return try await body()
         } catch {
             throw StoreError(error)
         }

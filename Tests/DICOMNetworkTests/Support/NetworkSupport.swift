@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOPosix
 @testable import DICOMNetwork
+import Testing
 
 /// Log lines captured in a test (to check that bad peers are logged, and that logs hold no PHI).
 final class CapturedLog: @unchecked Sendable {
@@ -127,4 +128,20 @@ enum Corpus {
         dataSet.remove(Tag(0xFFFC, 0xFFFC))
         return try dataSet.jsonString()
     }
+}
+
+/// The port a started `isthmus dicom scp` prints as the last word of its first line on standard output
+/// ("listening as AE on port N").
+func listeningPort(_ stdout: Pipe) async throws -> Int {
+    let reader = stdout.fileHandleForReading
+    let line = await Task.detached { () -> String in
+        var text = ""
+        while !text.contains("\n") {
+            let d = reader.availableData
+            if d.isEmpty { break }
+            text += String(decoding: d, as: UTF8.self)
+        }
+        return text
+    }.value
+    return try #require(line.split(separator: " ").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }, "\(line)")
 }
