@@ -303,7 +303,7 @@ public enum HL7JSON {
                     compAt = n
                 } else if k & comp != 0 {
                     if open & compArray != 0 { out[n] = 0x5D; n &+= 1; open &= ~compArray }
-                    if open & repArray == 0 { insert("[", at: repAt, out, &n); open |= repArray }
+                    if open & repArray == 0 { insertBefore("[", at: repAt, x, leafAt, leafFrom, i, f, out, &n); open |= repArray }
                     out[n] = 0x2C; n &+= 1
                     // Empty components that follow: `"",` each.
                     if terminated {
@@ -320,7 +320,7 @@ public enum HL7JSON {
                     if open & repArray != 0 { out[n] = 0x5D; n &+= 1 }
                     if open & fieldRepetitions == 0 {
                         let opening: StaticString = #"{"repetitions":["#
-                        insert(opening, at: fieldAt, out, &n)
+                        insertBefore(opening, at: fieldAt, x, leafAt, leafFrom, i, f, out, &n)
                     }
                     open = fieldRepetitions
                     out[n] = 0x2C; n &+= 1
@@ -329,7 +329,12 @@ public enum HL7JSON {
                 } else {
                     // Subcomponent: the component, and the repetition if this is its first component, become arrays.
                     if open & compArray == 0 {
-                        if open & repArray == 0 { insert("[[", at: repAt, out, &n); open |= repArray } else { insert("[", at: compAt, out, &n) }
+                        if open & repArray == 0 {
+                            insertBefore("[[", at: repAt, x, leafAt, leafFrom, i, f, out, &n)
+                            open |= repArray
+                        } else {
+                            insertBefore("[", at: compAt, x, leafAt, leafFrom, i, f, out, &n)
+                        }
                         open |= compArray
                     }
                     out[n] = 0x2C; n &+= 1
@@ -340,6 +345,25 @@ public enum HL7JSON {
                 f = 0
                 out[n] = 0x22; n &+= 1
             }
+        }
+
+        /// Inserts `s` at `out[at]`. Usually what was written since is only the current leaf, copied as it was
+        /// (`src[from ..< to]` between quotes): it is then written again from the message after `s` (two word
+        /// copies), rather than moved, which would read back bytes just stored (a stalled load). Else ``insert``.
+        @inline(__always) static func insertBefore(_ s: StaticString, at: Int, _ x: Context, _ leafAt: Int, _ from: Int, _ to: Int, _ f: UInt8,
+                                                   _ out: UnsafeMutablePointer<UInt8>, _ n: inout Int) {
+            let len = to &- from, k = s.utf8CodeUnitCount
+            guard at == leafAt, f == 0, len <= 16, from &+ 16 <= x.count else {
+                insert(s, at: at, out, &n)
+                return
+            }
+            let source = UnsafeRawPointer(x.src + from), target = UnsafeMutableRawPointer(out + (at &+ k &+ 1))
+            target.storeBytes(of: source.loadUnaligned(as: UInt64.self), as: UInt64.self)
+            target.storeBytes(of: source.loadUnaligned(fromByteOffset: 8, as: UInt64.self), toByteOffset: 8, as: UInt64.self)
+            (out + at).update(from: s.utf8Start, count: k)
+            out[at &+ k] = 0x22
+            out[at &+ k &+ 1 &+ len] = 0x22
+            n &+= k
         }
 
         /// Inserts `s` at `out[at]`, moving what was written since one step on.
