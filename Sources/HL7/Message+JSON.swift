@@ -30,7 +30,8 @@ public enum HL7JSON {
         let idx = m.index
         return m.bytes.withUnsafeBufferPointer { p in
             Writer.withClasses(m.encoding, decodesISO2022: text == .other) { classes in
-                let x = Writer.Context(src: p.baseAddress!, count: p.count, cls: classes, enc: m.encoding, charset: m.characterSet, text: text)
+                let x = Writer.Context(src: p.baseAddress!, count: p.count, cls: classes, enc: m.encoding, charset: m.characterSet, text: text,
+                                       standard: Writer.isStandard(m.encoding))
                 // Written straight into the result. The first capacity fits usual messages (JSON is about 1.8×
                 // the ER7 size); the writer checks at every segment and at delimiters that what is left still
                 // fits, and when it would not, the message is written again with its worst case (8 bytes per
@@ -106,6 +107,8 @@ public enum HL7JSON {
             let enc: EncodingCharacters
             let charset: HL7CharacterSet
             let text: Text
+            /// The delimiters are `|^~\&`: runs are found eight bytes at a time (``specials(_:)``).
+            let standard: Bool
         }
 
         /// Class tables for the usual delimiters `|^~\&`, built once: without and with ISO 2022 (ESC) handling.
@@ -116,8 +119,13 @@ public enum HL7JSON {
             return UnsafePointer(t.baseAddress!)
         }()
 
+        /// Whether the delimiters are the usual `|^~\&`.
+        @inline(__always) static func isStandard(_ e: EncodingCharacters) -> Bool {
+            e.field == 0x7C && e.component == 0x5E && e.repetition == 0x7E && e.escape == 0x5C && e.subcomponent == 0x26
+        }
+
         static func withClasses<R>(_ e: EncodingCharacters, decodesISO2022: Bool, _ body: (UnsafePointer<UInt8>) -> R) -> R {
-            if e.field == 0x7C && e.component == 0x5E && e.repetition == 0x7E && e.escape == 0x5C && e.subcomponent == 0x26 {
+            if isStandard(e) {
                 return body(standardClasses + (decodesISO2022 ? 256 : 0))
             }
             return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { t in
@@ -242,30 +250,34 @@ public enum HL7JSON {
             // run stops at the end of a terminated segment without a bounds check (and the byte after a
             // field separator can be read).
             let terminated = end < x.count
+            // With the usual delimiters, eight bytes at a time while eight can be read (a terminated segment's
+            // run stops at its terminator).
+            let wordLimit = terminated && x.standard ? x.count &- 8 : -1
             while true {
-                // The run up to the next delimiter, copied while its classes are collected.
+                // The run up to the next delimiter, copied while its classes are collected. Eight bytes at a time
+                // when possible: the word is stored as it is and ``specials(_:)`` gives the first byte that may
+                // not be plain text; the run advances to it in one step and that byte goes through the table.
                 var k: UInt8
-                if terminated {
-                    while true {
-                        let c = src[i]
-                        k = cls[Int(c)]
-                        if k >= sub { break }
-                        f |= k
-                        out[n] = c
-                        n &+= 1
-                        i &+= 1
+                while true {
+                    if i <= wordLimit {
+                        let w = UInt64(littleEndian: UnsafeRawPointer(src + i).loadUnaligned(as: UInt64.self))
+                        UnsafeMutableRawPointer(out + n).storeBytes(of: w.littleEndian, as: UInt64.self)
+                        let m = specials(w)
+                        if m == 0 { i &+= 8; n &+= 8; continue }
+                        let p = m.trailingZeroBitCount &>> 3
+                        i &+= p; n &+= p
+                    } else if i >= end {
+                        // Only when not terminated: a terminated segment's run stops at the terminator.
+                        k = fld
+                        break
                     }
-                } else {
-                    k = fld
-                    while i < end {
-                        let c = src[i]
-                        let ki = cls[Int(c)]
-                        if ki >= sub { k = ki; break }
-                        f |= ki
-                        out[n] = c
-                        n &+= 1
-                        i &+= 1
-                    }
+                    let c = src[i]
+                    k = cls[Int(c)]
+                    if k >= sub { break }
+                    f |= k
+                    out[n] = c
+                    n &+= 1
+                    i &+= 1
                 }
                 // Capacity: `n + 3 × (bytes left) + 64 ≤ cap` holds at every delimiter (a plain byte writes one
                 // byte, an empty field three), so that a run needs no check.
@@ -345,6 +357,18 @@ public enum HL7JSON {
                 f = 0
                 out[n] = 0x22; n &+= 1
             }
+        }
+
+        /// 0x80 in the first byte of `w` (lowest first) that is one of `|^~\&"`, a control byte or from 0x80, and
+        /// possibly in later bytes (the borrow of a subtraction can mark a byte after a true one); 0 when there is
+        /// none. `|^~\` are the bytes `b & 0xDD == 0x5C`, `"&` the bytes `b & 0xFB == 0x22`.
+        @inline(__always) static func specials(_ w: UInt64) -> UInt64 {
+            let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
+            let a = (w & 0xDDDD_DDDD_DDDD_DDDD) ^ 0x5C5C_5C5C_5C5C_5C5C
+            let b = (w & 0xFBFB_FBFB_FBFB_FBFB) ^ 0x2222_2222_2222_2222
+            let zeroA = (a &- ones) & ~a, zeroB = (b &- ones) & ~b
+            let control = (w &- 0x2020_2020_2020_2020) & ~w
+            return (zeroA | zeroB | control | w) & high
         }
 
         /// Inserts `s` at `out[at]`. Usually what was written since is only the current leaf, copied as it was
