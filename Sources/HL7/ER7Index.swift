@@ -110,7 +110,8 @@ extension ER7Index {
         guard id == header else {
             throw HL7Error(.missingHeader, "message does not start with an \(unpack(header)) segment", offset: i)
         }
-        let name = unpack(id)
+        // The segment name for error messages, built only when one is thrown.
+        var name: String { unpack(id) }
         guard i + 3 < n else { throw HL7Error(.truncated, "input ends before the field separator", offset: n, segment: name, field: 1) }
         let fs = p[i + 3]
         guard EncodingCharacters.isValidDelimiter(fs) else {

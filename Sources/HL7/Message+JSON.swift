@@ -39,12 +39,11 @@ public enum HL7JSON {
                 let worst = 8 * p.count + 48 * idx.slots.count + 96 * idx.count + 64
                 var capacity = min(worst, 2 * p.count + 32 * idx.count + 512)
                 while true {
-                    var overflow = false
-                    let out = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, written in
+                    let out: [UInt8]? = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
                         let n = Writer.message(x, idx, buffer.baseAddress!, buffer.count)
-                        if n < 0 { overflow = true; written = 0 } else { written = n }
+                        return n < 0 ? nil : Array(UnsafeBufferPointer(start: buffer.baseAddress!, count: n))
                     }
-                    if !overflow { return out }
+                    if let out { return out }
                     precondition(capacity < 4 * worst, "HL7JSON capacity bound")
                     capacity = capacity < worst ? worst : 2 * capacity
                 }
