@@ -10,6 +10,7 @@
 #   - python-hl7 `hl7.parse(str)`;
 #   - hl7conv2 `Hl7Json(str).hl7_json` (Rust, returns Python dicts) and the same + `json.dumps` (JSON text).
 # Needs: pip install hl7 hl7conv2.
+# HL7_BENCH_BIN=PATH measures that isthmus binary instead of building one (A/B runs of two builds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MESSAGES="${1:-20000}"
@@ -22,8 +23,12 @@ trap 'rm -rf "$TMP"' EXIT
 PIN=()
 if command -v taskset >/dev/null 2>&1; then PIN=(taskset -c 0); fi
 
-swift build -c release --scratch-path "$SCRATCH" --product isthmus -j 2 >&2
-BIN="$SCRATCH/release/isthmus"
+if [ -n "${HL7_BENCH_BIN:-}" ]; then
+    BIN="$HL7_BENCH_BIN"
+else
+    swift build -c release --scratch-path "$SCRATCH" --product isthmus -j 2 >&2
+    BIN="$SCRATCH/release/isthmus"
+fi
 
 "${PIN[@]}" "$BIN" hl7 bench --messages "$MESSAGES" --rounds "$ROUNDS" --write-corpus "$TMP/corpus.hl7" --json > "$TMP/isthmus.json"
 "${PIN[@]}" python3 "Scripts/bench-hl7-peers.py" "$TMP/corpus.hl7" "$PEER_ROUNDS" > "$TMP/peers.json"

@@ -79,14 +79,12 @@ public struct HL7CharacterSet: Hashable, Sendable, CustomStringConvertible {
         return false
     }
 
-    /// Whether `bytes` spell `name` exactly.
-    static func matches(_ bytes: ArraySlice<UInt8>, _ name: StaticString) -> Bool {
-        guard bytes.count == name.utf8CodeUnitCount else { return false }
+    /// Whether `b` spells `name` exactly.
+    @inline(__always) static func matches(_ b: UnsafeBufferPointer<UInt8>, _ name: StaticString) -> Bool {
+        guard b.count == name.utf8CodeUnitCount else { return false }
         let n = name.utf8Start
-        return bytes.withUnsafeBufferPointer { b in
-            for i in 0 ..< b.count where b[i] != n[i] { return false }
-            return true
-        }
+        for i in 0 ..< b.count where b[i] != n[i] { return false }
+        return true
     }
 
     // MARK: Decoding

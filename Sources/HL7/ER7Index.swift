@@ -93,9 +93,6 @@ struct ER7Index: Hashable, Sendable {
 }
 
 extension ER7Index {
-    /// Byte classes used by the scanner.
-    private static let plain: UInt8 = 0, separator: UInt8 = 1, terminator: UInt8 = 2, invalid: UInt8 = 3
-
     /// Finds the header segment (MSH, or FHS/BHS for batch headers) and reads the delimiters.
     /// Returns the encoding characters and the offset of the header segment.
     static func readHeader(_ p: UnsafeBufferPointer<UInt8>, allowed header: UInt32) throws(HL7Error) -> (EncodingCharacters, Int) {
@@ -113,7 +110,8 @@ extension ER7Index {
         guard id == header else {
             throw HL7Error(.missingHeader, "message does not start with an \(unpack(header)) segment", offset: i)
         }
-        let name = unpack(id)
+        // The segment name for error messages, built only when one is thrown.
+        var name: String { unpack(id) }
         guard i + 3 < n else { throw HL7Error(.truncated, "input ends before the field separator", offset: n, segment: name, field: 1) }
         let fs = p[i + 3]
         guard EncodingCharacters.isValidDelimiter(fs) else {
@@ -157,112 +155,110 @@ extension ER7Index {
 
     private static func scan(_ p: UnsafeBufferPointer<UInt8>, header: UInt32) throws(HL7Error) -> (EncodingCharacters, ER7Index) {
         let (enc, headerStart) = try readHeader(p, allowed: header)
-        let n = p.count
-        let fs = enc.field
         var segments: [SegmentEntry] = []
         segments.reserveCapacity(16)
         var failure: HL7Error?
-
-        // Class table on the stack: every byte is plain except the field separator,
-        // segment terminators and bytes that never occur in ER7 text.
-        let slots = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { table -> [Int32] in
-            table.initialize(repeating: plain)
-            for c in 0 ..< 0x20 where c != 0x09 && c != 0x1B { table[c] = invalid }
-            table[0x0D] = terminator
-            table[0x0A] = terminator
-            table[0x1C] = terminator // MLLP end block, tolerated as a terminator
-            table[Int(fs)] = separator
-            let classes = UnsafePointer(table.baseAddress!)
-
-            // Every slot start is one past a separator or terminator byte, so n + 2 entries suffice.
-            return [Int32](unsafeUninitializedCapacity: n + 2) { out, written in
-                var w = 0
-                var i = headerStart
-                var segStart = i
-                var firstSlot = 0
-                out[w] = Int32(i); w += 1
-
-                func finish(_ end: Int) -> Bool {
-                    // Validate the segment ID: three upper-case letters or digits, then a separator or the end.
-                    let len = end - segStart
-                    var ok = len >= 3
-                    if ok {
-                        for k in segStart ..< segStart + 3 {
-                            let c = p[k]
-                            if !((c >= 0x41 && c <= 0x5A) || (c >= 0x30 && c <= 0x39)) { ok = false; break }
-                        }
-                    }
-                    if ok && len > 3 && p[segStart + 3] != fs { ok = false }
-                    guard ok else {
-                        failure = HL7Error(.invalidSegmentID, "segment \(segments.count + 1) does not start with a 3-character segment ID followed by the field separator", offset: segStart)
-                        return false
-                    }
-                    segments.append(SegmentEntry(start: Int32(segStart), end: Int32(end), firstSlot: Int32(firstSlot),
-                                                 id: pack(p[segStart], p[segStart + 1], p[segStart + 2])))
-                    out[w] = Int32(end + 1); w += 1
-                    return true
-                }
-
-                let raw = UnsafeRawPointer(p.baseAddress!)
-                let fsPattern = UInt64(fs) &* 0x0101_0101_0101_0101
-                while i < n {
-                    // Eight bytes at a time (SWAR): when the word holds no control byte, only field
-                    // separators matter, and their positions come from the bits of an exact zero-byte mask.
-                    if i &+ 8 <= n {
-                        let x = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-                        let control = zeroBytes(x & 0xE0E0_E0E0_E0E0_E0E0)
-                        var m = zeroBytes(x ^ fsPattern)
-                        if control == 0 {
-                            while m != 0 {
-                                out[w] = Int32(truncatingIfNeeded: i &+ (m.trailingZeroBitCount >> 3) &+ 1)
-                                w &+= 1
-                                m &= m &- 1
-                            }
-                            i &+= 8
-                            continue
-                        }
-                        // The separators before the first control byte, then that byte through the table
-                        // (rather than one byte at a time up to it).
-                        let before = control.trailingZeroBitCount
-                        m &= (1 &<< UInt64(before)) &- 1
-                        while m != 0 {
-                            out[w] = Int32(truncatingIfNeeded: i &+ (m.trailingZeroBitCount >> 3) &+ 1)
-                            w &+= 1
-                            m &= m &- 1
-                        }
-                        i &+= before >> 3
-                    }
-                    let k = classes[Int(p[i])]
-                    if k == plain { i += 1; continue }
-                    if k == separator {
-                        out[w] = Int32(i + 1); w += 1
-                        i += 1
-                        continue
-                    }
-                    if k == terminator {
-                        guard finish(i) else { written = w; return }
-                        i += 1
-                        while i < n, p[i] == 0x0D || p[i] == 0x0A || p[i] == 0x1C { i += 1 }
-                        if i < n {
-                            segStart = i
-                            firstSlot = w
-                            out[w] = Int32(i); w += 1
-                        } else {
-                            segStart = -1
-                        }
-                        continue
-                    }
-                    failure = HL7Error(.binaryContent, "byte 0x\(hex(p[i])) cannot occur in an HL7 message", offset: i)
-                    written = w
-                    return
-                }
-                if segStart >= 0 {
-                    _ = finish(n)
-                }
-                written = w
-            }
+        // Every slot start is one past a separator or terminator byte, so n + 2 entries suffice.
+        let slots = [Int32](unsafeUninitializedCapacity: p.count + 2) { out, written in
+            written = scanSlots(p, headerStart, enc.field, out.baseAddress!, &segments, &failure)
         }
         if let failure { throw failure }
         return (enc, ER7Index(segments: segments, slots: slots, contentStart: headerStart))
+    }
+
+    /// The scan itself: writes the slot starts at `out` and appends the segments; returns the slot count, and
+    /// sets `failure` when the bytes are not ER7. A plain function with `inout` arguments (no closure capturing
+    /// the arrays), so that access to them needs no run-time exclusivity check.
+    private static func scanSlots(_ p: UnsafeBufferPointer<UInt8>, _ headerStart: Int, _ fs: UInt8, _ out: UnsafeMutablePointer<Int32>,
+                                  _ segments: inout [SegmentEntry], _ failure: inout HL7Error?) -> Int {
+        let n = p.count
+        var w = 0
+        var i = headerStart
+        var segStart = i
+        var firstSlot = 0
+        out[w] = Int32(i); w += 1
+
+        let raw = UnsafeRawPointer(p.baseAddress!)
+        let fsPattern = UInt64(fs) &* 0x0101_0101_0101_0101
+        while i < n {
+            // Eight bytes at a time (SWAR): when the word holds no control byte, only field
+            // separators matter, and their positions come from the bits of an exact zero-byte mask.
+            if i &+ 8 <= n {
+                let x = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                let control = zeroBytes(x & 0xE0E0_E0E0_E0E0_E0E0)
+                var m = zeroBytes(x ^ fsPattern)
+                if control == 0 {
+                    while m != 0 {
+                        out[w] = Int32(truncatingIfNeeded: i &+ (m.trailingZeroBitCount >> 3) &+ 1)
+                        w &+= 1
+                        m &= m &- 1
+                    }
+                    i &+= 8
+                    continue
+                }
+                // The separators before the first control byte, then that byte on its own (rather than
+                // one byte at a time up to it).
+                let before = control.trailingZeroBitCount
+                m &= (1 &<< UInt64(before)) &- 1
+                while m != 0 {
+                    out[w] = Int32(truncatingIfNeeded: i &+ (m.trailingZeroBitCount >> 3) &+ 1)
+                    w &+= 1
+                    m &= m &- 1
+                }
+                i &+= before >> 3
+            }
+            // One byte: the field separator, a segment terminator, another control byte, or plain text
+            // (only in the last bytes of the message, fewer than eight).
+            let c = p[i]
+            if c == fs {
+                out[w] = Int32(i + 1); w += 1
+                i += 1
+                continue
+            }
+            if c >= 0x20 || c == 0x09 || c == 0x1B { i += 1; continue }
+            if c == 0x0D || c == 0x0A || c == 0x1C { // CR, LF; the MLLP end block is tolerated as a terminator
+                guard endSegment(p, segStart, i, fs, firstSlot, &segments, &failure) else { return w }
+                out[w] = Int32(i + 1); w += 1
+                i += 1
+                while i < n, p[i] == 0x0D || p[i] == 0x0A || p[i] == 0x1C { i += 1 }
+                if i < n {
+                    segStart = i
+                    firstSlot = w
+                    out[w] = Int32(i); w += 1
+                } else {
+                    segStart = -1
+                }
+                continue
+            }
+            failure = HL7Error(.binaryContent, "byte 0x\(hex(c)) cannot occur in an HL7 message", offset: i)
+            return w
+        }
+        if segStart >= 0, endSegment(p, segStart, n, fs, firstSlot, &segments, &failure) {
+            out[w] = Int32(n + 1); w += 1
+        }
+        return w
+    }
+
+    /// Validates the segment ID (three upper-case letters or digits, then a separator or the end) and appends
+    /// the segment; false with `failure` set when the ID is not valid.
+    @inline(__always)
+    private static func endSegment(_ p: UnsafeBufferPointer<UInt8>, _ segStart: Int, _ end: Int, _ fs: UInt8, _ firstSlot: Int,
+                                   _ segments: inout [SegmentEntry], _ failure: inout HL7Error?) -> Bool {
+        let len = end - segStart
+        var ok = len >= 3
+        if ok {
+            for k in segStart ..< segStart + 3 {
+                let c = p[k]
+                if !((c >= 0x41 && c <= 0x5A) || (c >= 0x30 && c <= 0x39)) { ok = false; break }
+            }
+        }
+        if ok && len > 3 && p[segStart + 3] != fs { ok = false }
+        guard ok else {
+            failure = HL7Error(.invalidSegmentID, "segment \(segments.count + 1) does not start with a 3-character segment ID followed by the field separator", offset: segStart)
+            return false
+        }
+        segments.append(SegmentEntry(start: Int32(segStart), end: Int32(end), firstSlot: Int32(firstSlot),
+                                     id: pack(p[segStart], p[segStart + 1], p[segStart + 2])))
+        return true
     }
 }

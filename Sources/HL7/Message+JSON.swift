@@ -30,7 +30,8 @@ public enum HL7JSON {
         let idx = m.index
         return m.bytes.withUnsafeBufferPointer { p in
             Writer.withClasses(m.encoding, decodesISO2022: text == .other) { classes in
-                let x = Writer.Context(src: p.baseAddress!, count: p.count, cls: classes, enc: m.encoding, charset: m.characterSet, text: text)
+                let x = Writer.Context(src: p.baseAddress!, count: p.count, cls: classes, enc: m.encoding, charset: m.characterSet, text: text,
+                                       standard: Writer.isStandard(m.encoding))
                 // Written straight into the result. The first capacity fits usual messages (JSON is about 1.8×
                 // the ER7 size); the writer checks at every segment and at delimiters that what is left still
                 // fits, and when it would not, the message is written again with its worst case (8 bytes per
@@ -38,12 +39,11 @@ public enum HL7JSON {
                 let worst = 8 * p.count + 48 * idx.slots.count + 96 * idx.count + 64
                 var capacity = min(worst, 2 * p.count + 32 * idx.count + 512)
                 while true {
-                    var overflow = false
-                    let out = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, written in
+                    let out: [UInt8]? = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
                         let n = Writer.message(x, idx, buffer.baseAddress!, buffer.count)
-                        if n < 0 { overflow = true; written = 0 } else { written = n }
+                        return n < 0 ? nil : Array(UnsafeBufferPointer(start: buffer.baseAddress!, count: n))
                     }
-                    if !overflow { return out }
+                    if let out { return out }
                     precondition(capacity < 4 * worst, "HL7JSON capacity bound")
                     capacity = capacity < worst ? worst : 2 * capacity
                 }
@@ -106,6 +106,8 @@ public enum HL7JSON {
             let enc: EncodingCharacters
             let charset: HL7CharacterSet
             let text: Text
+            /// The delimiters are `|^~\&`: runs are found eight bytes at a time (``specials(_:)``).
+            let standard: Bool
         }
 
         /// Class tables for the usual delimiters `|^~\&`, built once: without and with ISO 2022 (ESC) handling.
@@ -116,8 +118,13 @@ public enum HL7JSON {
             return UnsafePointer(t.baseAddress!)
         }()
 
+        /// Whether the delimiters are the usual `|^~\&`.
+        @inline(__always) static func isStandard(_ e: EncodingCharacters) -> Bool {
+            e.field == 0x7C && e.component == 0x5E && e.repetition == 0x7E && e.escape == 0x5C && e.subcomponent == 0x26
+        }
+
         static func withClasses<R>(_ e: EncodingCharacters, decodesISO2022: Bool, _ body: (UnsafePointer<UInt8>) -> R) -> R {
-            if e.field == 0x7C && e.component == 0x5E && e.repetition == 0x7E && e.escape == 0x5C && e.subcomponent == 0x26 {
+            if isStandard(e) {
                 return body(standardClasses + (decodesISO2022 ? 256 : 0))
             }
             return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { t in
@@ -242,30 +249,34 @@ public enum HL7JSON {
             // run stops at the end of a terminated segment without a bounds check (and the byte after a
             // field separator can be read).
             let terminated = end < x.count
+            // With the usual delimiters, eight bytes at a time while eight can be read (a terminated segment's
+            // run stops at its terminator).
+            let wordLimit = terminated && x.standard ? x.count &- 8 : -1
             while true {
-                // The run up to the next delimiter, copied while its classes are collected.
+                // The run up to the next delimiter, copied while its classes are collected. Eight bytes at a time
+                // when possible: the word is stored as it is and ``specials(_:)`` gives the first byte that may
+                // not be plain text; the run advances to it in one step and that byte goes through the table.
                 var k: UInt8
-                if terminated {
-                    while true {
-                        let c = src[i]
-                        k = cls[Int(c)]
-                        if k >= sub { break }
-                        f |= k
-                        out[n] = c
-                        n &+= 1
-                        i &+= 1
+                while true {
+                    if i <= wordLimit {
+                        let w = UInt64(littleEndian: UnsafeRawPointer(src + i).loadUnaligned(as: UInt64.self))
+                        UnsafeMutableRawPointer(out + n).storeBytes(of: w.littleEndian, as: UInt64.self)
+                        let m = specials(w)
+                        if m == 0 { i &+= 8; n &+= 8; continue }
+                        let p = m.trailingZeroBitCount &>> 3
+                        i &+= p; n &+= p
+                    } else if i >= end {
+                        // Only when not terminated: a terminated segment's run stops at the terminator.
+                        k = fld
+                        break
                     }
-                } else {
-                    k = fld
-                    while i < end {
-                        let c = src[i]
-                        let ki = cls[Int(c)]
-                        if ki >= sub { k = ki; break }
-                        f |= ki
-                        out[n] = c
-                        n &+= 1
-                        i &+= 1
-                    }
+                    let c = src[i]
+                    k = cls[Int(c)]
+                    if k >= sub { break }
+                    f |= k
+                    out[n] = c
+                    n &+= 1
+                    i &+= 1
                 }
                 // Capacity: `n + 3 × (bytes left) + 64 ≤ cap` holds at every delimiter (a plain byte writes one
                 // byte, an empty field three), so that a run needs no check.
@@ -303,7 +314,7 @@ public enum HL7JSON {
                     compAt = n
                 } else if k & comp != 0 {
                     if open & compArray != 0 { out[n] = 0x5D; n &+= 1; open &= ~compArray }
-                    if open & repArray == 0 { insert("[", at: repAt, out, &n); open |= repArray }
+                    if open & repArray == 0 { insertBefore("[", at: repAt, x, leafAt, leafFrom, i, f, out, &n); open |= repArray }
                     out[n] = 0x2C; n &+= 1
                     // Empty components that follow: `"",` each.
                     if terminated {
@@ -320,7 +331,7 @@ public enum HL7JSON {
                     if open & repArray != 0 { out[n] = 0x5D; n &+= 1 }
                     if open & fieldRepetitions == 0 {
                         let opening: StaticString = #"{"repetitions":["#
-                        insert(opening, at: fieldAt, out, &n)
+                        insertBefore(opening, at: fieldAt, x, leafAt, leafFrom, i, f, out, &n)
                     }
                     open = fieldRepetitions
                     out[n] = 0x2C; n &+= 1
@@ -329,7 +340,12 @@ public enum HL7JSON {
                 } else {
                     // Subcomponent: the component, and the repetition if this is its first component, become arrays.
                     if open & compArray == 0 {
-                        if open & repArray == 0 { insert("[[", at: repAt, out, &n); open |= repArray } else { insert("[", at: compAt, out, &n) }
+                        if open & repArray == 0 {
+                            insertBefore("[[", at: repAt, x, leafAt, leafFrom, i, f, out, &n)
+                            open |= repArray
+                        } else {
+                            insertBefore("[", at: compAt, x, leafAt, leafFrom, i, f, out, &n)
+                        }
                         open |= compArray
                     }
                     out[n] = 0x2C; n &+= 1
@@ -340,6 +356,37 @@ public enum HL7JSON {
                 f = 0
                 out[n] = 0x22; n &+= 1
             }
+        }
+
+        /// 0x80 in the first byte of `w` (lowest first) that is one of `|^~\&"`, a control byte or from 0x80, and
+        /// possibly in later bytes (the borrow of a subtraction can mark a byte after a true one); 0 when there is
+        /// none. `|^~\` are the bytes `b & 0xDD == 0x5C`, `"&` the bytes `b & 0xFB == 0x22`.
+        @inline(__always) static func specials(_ w: UInt64) -> UInt64 {
+            let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
+            let a = (w & 0xDDDD_DDDD_DDDD_DDDD) ^ 0x5C5C_5C5C_5C5C_5C5C
+            let b = (w & 0xFBFB_FBFB_FBFB_FBFB) ^ 0x2222_2222_2222_2222
+            let zeroA = (a &- ones) & ~a, zeroB = (b &- ones) & ~b
+            let control = (w &- 0x2020_2020_2020_2020) & ~w
+            return (zeroA | zeroB | control | w) & high
+        }
+
+        /// Inserts `s` at `out[at]`. Usually what was written since is only the current leaf, copied as it was
+        /// (`src[from ..< to]` between quotes): it is then written again from the message after `s` (two word
+        /// copies), rather than moved, which would read back bytes just stored (a stalled load). Else ``insert``.
+        @inline(__always) static func insertBefore(_ s: StaticString, at: Int, _ x: Context, _ leafAt: Int, _ from: Int, _ to: Int, _ f: UInt8,
+                                                   _ out: UnsafeMutablePointer<UInt8>, _ n: inout Int) {
+            let len = to &- from, k = s.utf8CodeUnitCount
+            guard at == leafAt, f == 0, len <= 16, from &+ 16 <= x.count else {
+                insert(s, at: at, out, &n)
+                return
+            }
+            let source = UnsafeRawPointer(x.src + from), target = UnsafeMutableRawPointer(out + (at &+ k &+ 1))
+            target.storeBytes(of: source.loadUnaligned(as: UInt64.self), as: UInt64.self)
+            target.storeBytes(of: source.loadUnaligned(fromByteOffset: 8, as: UInt64.self), toByteOffset: 8, as: UInt64.self)
+            (out + at).update(from: s.utf8Start, count: k)
+            out[at &+ k] = 0x22
+            out[at &+ k &+ 1 &+ len] = 0x22
+            n &+= k
         }
 
         /// Inserts `s` at `out[at]`, moving what was written since one step on.

@@ -56,10 +56,15 @@ public struct Message: Hashable, Sendable {
     public var declaredCharacterSet: HL7CharacterSet? {
         guard let r = index.fieldRange(0, 18), !r.isEmpty else { return nil }
         let first = ER7Split.part(bytes, r, encoding.repetition, 1) ?? r
-        // Fast path for the common names, without building strings (this runs for every parsed message).
-        if HL7CharacterSet.matches(bytes[first], "UNICODE UTF-8") { return .utf8 }
-        if HL7CharacterSet.matches(bytes[first], "8859/1") { return .latin1 }
-        if HL7CharacterSet.matches(bytes[first], "ASCII") { return .ascii }
+        // Fast path for the common names, compared in place (this runs for every parsed message).
+        let common = bytes.withUnsafeBufferPointer { p -> HL7CharacterSet? in
+            let name = UnsafeBufferPointer(rebasing: p[first])
+            if HL7CharacterSet.matches(name, "UNICODE UTF-8") { return .utf8 }
+            if HL7CharacterSet.matches(name, "8859/1") { return .latin1 }
+            if HL7CharacterSet.matches(name, "ASCII") { return .ascii }
+            return nil
+        }
+        if let common { return common }
         // Code extension (§2.14.9.18, e.g. `ISO IR6~ISO IR87`): the repetitions after the first name the
         // sets that ISO 2022 escape sequences switch to; read the message with the ISO 2022 decoder then.
         let names = ER7Split.parts(bytes, r, encoding.repetition).map { String(decoding: bytes[$0], as: UTF8.self) }
