@@ -70,9 +70,9 @@ final class WriteBatcher: @unchecked Sendable {
 
     /// Runs `operation` in the next group commit; `completion` gets its result once the commit is durable (or
     /// failed), on the thread that knows: the syncer's, the writer's, or this one when the store is closed.
-    /// Not `durable`: completed once committed; a batch of such requests only starts no WAL flush (the next
-    /// flush, or closing the store, covers it) — for writes whose loss in a crash is harmless (an entry marked
-    /// sent is sent again).
+    /// Not `durable` (writes whose loss in a crash is harmless: an entry marked sent is only sent again): it waits
+    /// up to `lazyWait` for a durable request to share its transaction, completes once committed, and a
+    /// transaction of such requests alone starts no WAL flush (the next flush, or closing the store, covers it).
     func enqueue<T: Sendable>(_ operation: @escaping @Sendable (Database) throws -> T, durable: Bool = true,
                               completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
         let request = Request(
