@@ -77,7 +77,10 @@ public struct DirectoryStorageHandler: ImmediateStorageHandler {
     public var movesFileWhenStoredImmediately: Bool { true }
 
     private func move(_ instance: ReceivedInstance) -> UInt16 {
-        let safe = instance.sopInstanceUID.filter { $0.isNumber || $0 == "." }
+        // A UID of digits and dots (nearly all) is its own name; otherwise only its digits and dots are kept.
+        let uid = instance.sopInstanceUID
+        let plain = uid.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E }
+        let safe = plain ? uid : uid.filter { $0.isNumber || $0 == "." }
         guard !safe.isEmpty else { return DIMSEStatus.cannotUnderstand }
         let target = directory + "/" + safe + ".dcm"
         return rename(instance.path, target) == 0 ? DIMSEStatus.success : DIMSEStatus.outOfResources
