@@ -68,6 +68,23 @@ import Testing
         await scp.server.shutdown()
     }
 
+    /// The idle timer counts from the last PDU received (it is armed once and looks at the time of the
+    /// last PDU when it fires): an association that keeps sending, for longer than the timeout in all, stays up.
+    @Test func associationThatKeepsSendingIsNotIdle() async throws {
+        let scp = try await TestSCP.start(aeTitle: "ANY-SCP", quickTimers: true)  // 3 s
+        let assoc = try await DICOMAssociation.open(AssociationParameters(
+            host: "127.0.0.1", port: scp.port, callingAETitle: "GOODSCU", calledAETitle: "ANY-SCP",
+            presentationContexts: [DICOMAssociation.verificationContext()]))
+        for _ in 0..<5 {
+            #expect(try await assoc.echo() == DIMSEStatus.success)
+            try await Task.sleep(for: .milliseconds(1000))
+        }
+        #expect(try await assoc.echo() == DIMSEStatus.success)
+        try await assoc.release()
+        #expect(!scp.log.text.contains("nothing received"))
+        await scp.server.shutdown()
+    }
+
     @Test func peerThatNeverSendsARequestIsClosedByARTIM() async throws {
         let scp = try await TestSCP.start(aeTitle: "ANY-SCP", quickTimers: true)
         let reply = try await RawPeer.exchange(port: scp.port, [])

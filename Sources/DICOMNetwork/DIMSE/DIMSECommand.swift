@@ -82,11 +82,11 @@ public struct DIMSECommand: Sendable {
         set { setUS(.commandDataSetType, newValue ? 0x0000 : DIMSECommand.noDataSet) }
     }
     public var affectedSOPClassUID: String? {
-        get { dataSet.string(.affectedSOPClassUID) }
+        get { uid(.affectedSOPClassUID) }
         set { setUID(.affectedSOPClassUID, newValue) }
     }
     public var affectedSOPInstanceUID: String? {
-        get { dataSet.string(.affectedSOPInstanceUID) }
+        get { uid(.affectedSOPInstanceUID) }
         set { setUID(.affectedSOPInstanceUID, newValue) }
     }
     public var moveOriginatorAETitle: String? {
@@ -97,6 +97,19 @@ public struct DIMSECommand: Sendable {
         set {
             if let newValue { try? dataSet.set(.errorComment, vr: .LO, string: String(newValue.prefix(64))) } else { dataSet.remove(.errorComment) }
         }
+    }
+
+    /// A UID value: `dataSet.string(tag)`, read directly when it is digits and dots (with its padding),
+    /// as nearly every UID is (read several times per C-STORE).
+    func uid(_ tag: Tag) -> String? {
+        if let element = dataSet[tag], element.vr == .UI, case .bytes(let b) = element.value {
+            var end = b.count
+            while end > 0, b[end - 1] == 0 || b[end - 1] == 0x20 { end -= 1 }
+            if end > 0, b[..<end].allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E }) {
+                return String(decoding: b[..<end], as: UTF8.self)
+            }
+        }
+        return dataSet.string(tag)
     }
 
     func us(_ tag: Tag) -> UInt16? {

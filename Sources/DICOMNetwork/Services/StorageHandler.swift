@@ -36,6 +36,15 @@ public protocol ImmediateStorageHandler: StorageHandler {
     /// database, no lock held for long), or nil: `store(_:)` is then called off the event loop as usual.
     /// As with `store(_:)`, whatever is still at `instance.path` afterwards is deleted by the SCP.
     func storeImmediately(_ instance: ReceivedInstance) -> UInt16?
+
+    /// True when a success from `storeImmediately(_:)` means nothing is left at `instance.path` (the file
+    /// was moved away): the SCP then does not try to delete it (one system call less per instance).
+    /// False by default.
+    var movesFileWhenStoredImmediately: Bool { get }
+}
+
+extension ImmediateStorageHandler {
+    public var movesFileWhenStoredImmediately: Bool { false }
 }
 
 /// Moves each received file into a folder, named by its SOP Instance UID.
@@ -64,8 +73,14 @@ public struct DirectoryStorageHandler: ImmediateStorageHandler {
         syncDirectory ? nil : move(instance)
     }
 
+    /// Success is answered only once the rename has moved the file away.
+    public var movesFileWhenStoredImmediately: Bool { true }
+
     private func move(_ instance: ReceivedInstance) -> UInt16 {
-        let safe = instance.sopInstanceUID.filter { $0.isNumber || $0 == "." }
+        // A UID of digits and dots (nearly all) is its own name; otherwise only its digits and dots are kept.
+        let uid = instance.sopInstanceUID
+        let plain = uid.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E }
+        let safe = plain ? uid : uid.filter { $0.isNumber || $0 == "." }
         guard !safe.isEmpty else { return DIMSEStatus.cannotUnderstand }
         let target = directory + "/" + safe + ".dcm"
         return rename(instance.path, target) == 0 ? DIMSEStatus.success : DIMSEStatus.outOfResources
