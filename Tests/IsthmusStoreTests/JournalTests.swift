@@ -110,7 +110,7 @@ struct JournalTests {
         defer { t.cleanUp() }
         let store = try t.open()
         let outcome = try await store.receive(try inbound("ST1"), deliveries: [Delivery(destination: "a"), Delivery(destination: "b")])
-        let id = try #require(outcome.id)
+        let id = outcome.id
         func status() async throws -> MessageStatus? { try await store.message(id)?.status }
         let a = try #require(try await store.claimNext(destination: "a", now: Date()))
         let b = try #require(try await store.claimNext(destination: "b", now: Date()))
@@ -127,7 +127,7 @@ struct JournalTests {
         #expect(try await status() == .sent)
         // Without entries: the last state change that is a status (a duplicate is history only).
         let filtered = try await store.receive(try inbound("ST2"), deliveries: [], events: [StateChange(.filtered, reason: "no channel")])
-        #expect(try await store.message(try #require(filtered.id))?.status == .filtered)
+        #expect(try await store.message(filtered.id)?.status == .filtered)
         try await store.close()
     }
 }
