@@ -100,10 +100,38 @@ public enum Peers {
         }
     }
 
+    /// A new folder under the system's temporary folder, removed when the test process exits (set
+    /// ISTHMUS_KEEP_TEST_DIRS=1 to keep them for a look after a failure).
     public static func temporaryDirectory(_ name: String) throws -> String {
         let dir = NSTemporaryDirectory() + "isthmus-tests-\(name)-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        TemporaryDirectories.shared.add(dir)
         return dir
+    }
+}
+
+/// The folders `Peers.temporaryDirectory` made, removed at exit: many tests hand theirs to subprocesses and
+/// helpers and cannot remove them where they are made.
+final class TemporaryDirectories: @unchecked Sendable {
+    static let shared: TemporaryDirectories = {
+        let t = TemporaryDirectories()
+        if ProcessInfo.processInfo.environment["ISTHMUS_KEEP_TEST_DIRS"] != "1" {
+            atexit { TemporaryDirectories.shared.removeAll() }
+        }
+        return t
+    }()
+
+    private let lock = NSLock()
+    private var paths: [String] = []
+
+    func add(_ path: String) { lock.withLock { paths.append(path) } }
+
+    func removeAll() {
+        let all = lock.withLock { () -> [String] in
+            defer { paths.removeAll() }
+            return paths
+        }
+        for path in all { try? FileManager.default.removeItem(atPath: path) }
     }
 }
 
