@@ -16,6 +16,17 @@ import Testing
     static let explicitLE = "1.2.840.10008.1.2.1"
 
     /// An established association on a test channel, one CT context (1) and Verification (3).
+    /// An association whose storage writes into its temporary folder without any fsync (the on-loop path).
+    func associateWithoutFsync() async throws -> (NIOAsyncTestingChannel, String) {
+        var directory = ""
+        let channel = try await associate {
+            $0.syncReceivedFiles = false
+            $0.storage = DirectoryStorageHandler(directory: $0.temporaryDirectory, syncDirectory: false)
+            directory = $0.temporaryDirectory
+        }
+        return (channel, directory)
+    }
+
     func associate(_ configure: (inout DICOMServerConfiguration) -> Void) async throws -> NIOAsyncTestingChannel {
         let dir = try Peers.temporaryDirectory("store-completion")
         var config = DICOMServerConfiguration(aeTitle: "ANY-SCP", temporaryDirectory: dir)
@@ -87,12 +98,7 @@ import Testing
     }
 
     @Test func withoutFsyncAnImmediateHandlerIsAnsweredFromTheEventLoop() async throws {
-        var directory = ""
-        let channel = try await associate {
-            $0.syncReceivedFiles = false
-            $0.storage = DirectoryStorageHandler(directory: $0.temporaryDirectory, syncDirectory: false)
-            directory = $0.temporaryDirectory
-        }
+        let (channel, directory) = try await associateWithoutFsync()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // Small (one write), larger than the 32 KiB buffer, and over 1 MB in many fragments.
         for (i, size) in [2_000, 40_000, 1_100_000].enumerated() {
@@ -119,12 +125,7 @@ import Testing
     }
 
     @Test func anImmediateFailureIsAnsweredAndNothingIsLeft() async throws {
-        var directory = ""
-        let channel = try await associate {
-            $0.syncReceivedFiles = false
-            $0.storage = DirectoryStorageHandler(directory: $0.temporaryDirectory, syncDirectory: false)
-            directory = $0.temporaryDirectory
-        }
+        let (channel, directory) = try await associateWithoutFsync()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // DirectoryStorageHandler cannot name a file after a UID without digits: C000H.
         let (_, encoded) = try Self.dataSet(uid: "x", size: 100)
