@@ -4,6 +4,7 @@
 #   Scripts/bench-engine.sh [MESSAGES] [CONNECTIONS]      (defaults: 20000 messages, 8 connections)
 #   SERVE_ARGS="--group-commit-wait-us 500" Scripts/bench-engine.sh   (extra `serve` options: here the commit delay)
 #   BIN=… SERVE_BIN=other/isthmus Scripts/bench-engine.sh   (another build's `serve`, same sender and destination)
+#   RUNS=5 Scripts/bench-engine.sh   (five runs in a row, then the median of each figure)
 # The destination is the project's own `isthmus hl7 listen` (AA for every parseable message, one line per
 # message on stdout, nothing written to disk: the engine's durability is measured, not the destination's).
 # The sender is `isthmus hl7 bench-mllp --unique-ids`: every message has its own control ID, so none takes
@@ -20,6 +21,33 @@ if [ -z "${BIN:-}" ]; then   # BIN=path/to/isthmus: use that build
 fi
 
 SERVE_BIN="${SERVE_BIN:-$BIN}"   # SERVE_BIN=other/isthmus: that build's `serve` (A/B), same sender and destination
+
+# RUNS=N: N runs one after the other, each printed, then the median of each figure (one run on a shared machine
+# says little: the same build moves by ±15 % from one run to the next).
+if [ "${RUNS:-1}" -gt 1 ]; then
+  ALL=$(mktemp)
+  for i in $(seq "$RUNS"); do
+    echo "== run $i of $RUNS, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+    RUNS=1 BIN="$BIN" SERVE_BIN="$SERVE_BIN" "$0" "$MESSAGES" "$CONNECTIONS" | tee -a "$ALL"
+  done
+  python3 - "$ALL" "$RUNS" <<'PY'
+import re, statistics, sys
+text = open(sys.argv[1]).read()
+def col(pattern):
+    return [float(x) for x in re.findall(pattern, text)]
+rows = [("msg/s in", r"(\d+) msg/s, ACK"), ("ACK p50 ms", r"ACK p50 ([\d.]+) ms"), ("ACK p99 ms", r"p99 ([\d.]+) ms"),
+        ("end to end msg/s", r"end to end (\d+) msg/s"), ("serve µs/msg", r"(\d+) µs per message \(in"),
+        ("all three µs/msg", r"all three processes (\d+) µs")]
+print(f"== median of {sys.argv[2]} runs")
+for name, pattern in rows:
+    values = col(pattern)
+    if values:
+        shown = ", ".join(f"{v:g}" for v in values)
+        print(f"{name:18} {statistics.median(values):>8g}   (runs: {shown})")
+PY
+  rm -f "$ALL"
+  exit 0
+fi
 
 WORK=$(mktemp -d)
 DEST=""; SERVE=""

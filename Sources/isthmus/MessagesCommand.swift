@@ -60,11 +60,7 @@ struct MessagesCommand: AsyncParsableCommand {
         throw ValidationError("--since: expected a duration (30m, 2h, 7d) or an ISO 8601 date, found \(text)")
     }
 
-    static func time(_ d: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: d)
-    }
+    static func time(_ d: Date) -> String { d.iso8601Milliseconds }
 
     static func json(_ object: Any) -> String {
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return "{}" }
