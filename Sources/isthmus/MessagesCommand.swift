@@ -72,6 +72,27 @@ struct MessagesCommand: AsyncParsableCommand {
          "type": s.messageType, "receivedAt": time(s.receivedAt), "status": s.status.rawValue, "size": s.size]
     }
 
+    /// `summary(_:)` as one JSON line, written directly (`messages list --json`): the same text as `json(summary(s))`.
+    static func summaryLine(_ s: MessageSummary) -> String {
+        var j = JSONLine()
+        j.add("channel", s.channel); j.add("controlID", s.controlID); j.add("id", s.id.rawValue); j.add("kind", s.kind.rawValue)
+        j.add("receivedAt", time(s.receivedAt)); j.add("sender", s.sender); j.add("size", s.size)
+        j.add("status", s.status.rawValue); j.add("type", s.messageType)
+        return j.text
+    }
+
+    /// `entry(_:)` as one JSON line, written directly: the same text as `json(entry(e))`.
+    static func entryLine(_ e: QueueEntry) -> String {
+        var j = JSONLine()
+        j.add("attempts", e.attempts); j.add("destination", e.destination); j.add("entry", e.id.rawValue)
+        if let err = e.lastError { j.add("error", err) }
+        j.add("message", e.messageID.rawValue); j.add("nextAttemptAt", time(e.nextAttemptAt))
+        if let r = e.response { j.add("response", r) }
+        if let sent = e.sentAt { j.add("sentAt", time(sent)) }
+        j.add("status", e.status.rawValue)
+        return j.text
+    }
+
     static func entry(_ e: QueueEntry) -> [String: Any] {
         var d: [String: Any] = ["entry": e.id.rawValue, "message": e.messageID.rawValue, "destination": e.destination,
                                 "status": e.status.rawValue, "attempts": e.attempts, "nextAttemptAt": time(e.nextAttemptAt)]
@@ -103,7 +124,7 @@ struct MessagesCommand: AsyncParsableCommand {
             let messages = try await store.listMessages(channel: channel, status: st, since: sinceDate, limit: limit)
             for m in messages {
                 if json {
-                    print(MessagesCommand.json(MessagesCommand.summary(m)))
+                    print(MessagesCommand.summaryLine(m))
                 } else {
                     print("\(m.id)\t\(MessagesCommand.time(m.receivedAt))\t\(m.kind.rawValue)\t\(m.channel)\t\(m.controlID)\t\(m.messageType)\t\(m.status.rawValue)")
                 }
@@ -240,7 +261,7 @@ struct MessagesCommand: AsyncParsableCommand {
             let (store, _) = try self.store.open()
             for e in try await store.listDeadLetters(destination: destination, limit: limit) {
                 if json {
-                    print(MessagesCommand.json(MessagesCommand.entry(e)))
+                    print(MessagesCommand.entryLine(e))
                 } else {
                     print("\(e.id)\tmessage \(e.messageID)\t\(e.destination)\tattempts \(e.attempts)\t\(e.lastError ?? "")")
                 }

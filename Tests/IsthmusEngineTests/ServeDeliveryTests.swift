@@ -83,7 +83,24 @@ import Glibc
         let (listed, list) = try cli(["list", "--limit", "0"])
         #expect(listed == 0)
         #expect(list.split(separator: "\n").count == 33)
-        #expect(try cli(["list", "--channel", "orders", "--json"]).1.split(separator: "\n").count == 3)
+        let jsonLines = try cli(["list", "--channel", "orders", "--json"]).1.split(separator: "\n").map(String.init)
+        #expect(jsonLines.count == 3)
+        // The lines are written directly: the same text as JSONSerialization with sorted keys gives for them.
+        func reserialized(_ line: String) throws -> (String, [String: Any]) {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            return (String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self), object)
+        }
+        for line in jsonLines {
+            let (again, object) = try reserialized(line)
+            #expect(again == line)
+            #expect(object["channel"] as? String == "orders" && object["receivedAt"] is String && object["id"] is Int)
+        }
+        let (_, deadJSON) = try cli(["dead-letters", "--json"])
+        let (deadAgain, deadObject) = try reserialized(deadJSON.trimmingCharacters(in: .newlines))
+        #expect(deadAgain == deadJSON.trimmingCharacters(in: .newlines), "slashes escaped, keys sorted, as before")
+        #expect(deadObject["destination"] as? String == "orders/order-peer")
+        #expect((deadObject["error"] as? String)?.contains("AR") == true)
+        #expect(deadObject["message"] as? Int == Int(bad.id.rawValue) && deadObject["status"] as? String == "dead-lettered")
         let (_, shown) = try cli(["show", "\(bad.id)"])
         #expect(shown.contains("orders/order-peer") && shown.contains("dead-lettered") && shown.contains("AR"))
         let (_, a1Shown) = try cli(["show", "\(a1.id)"])
