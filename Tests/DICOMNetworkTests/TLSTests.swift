@@ -18,10 +18,10 @@ import Testing
         return c
     }
 
-    static func startSCP(_ c: TestCertificates, requireClientCertificate: Bool) async throws -> TestSCP {
+    static func startSCP(_ c: TestCertificates, requireClientCertificate: Bool, aeTitle: String = "ISTHMUS") async throws -> TestSCP {
         let tls = try DICOMTLS.serverContext(certificateChain: c.serverCertificate, privateKey: c.serverKey,
                                              clientCA: requireClientCertificate ? c.caCertificate : nil)
-        return try await TestSCP.start { $0.tls = tls }
+        return try await TestSCP.start(aeTitle: aeTitle) { $0.tls = tls }
     }
 
     static func parameters(port: Int, host: String = "127.0.0.1", contexts: [PresentationContextRQ] = [DICOMAssociation.verificationContext()],
@@ -87,6 +87,43 @@ import Testing
         try await assoc.release()
         await scp.server.shutdown()
         #expect(scp.log.text.contains("transport error"))
+    }
+
+    /// C-MOVE to a destination that requires mutual TLS: the Q/R SCP's AE table entry carries the TLS context
+    /// (CA and client certificate), and the sub-association uses it. Without a client certificate in the entry the
+    /// destination refuses the handshake and every sub-operation fails (A702H), the C-MOVE association carrying on.
+    @Test func moveSubAssociationOverTLS() async throws {
+        guard let c = certificates() else { return }
+        guard Peers.need("pydicom corpus", !Corpus.files.isEmpty) else { return }
+        let (dir, copies) = try RetrieveFixtures.corpusFolder()
+        let dest = try await Self.startSCP(c, requireClientCertificate: true, aeTitle: "DEST")
+        func qrSCP(_ tls: NIOSSLContext) async throws -> TestSCP {
+            try await TestSCP.start(aeTitle: "QRSCP") { config in
+                config.retrieve = DirectoryRetrieveHandler(directory: dir)
+                config.remoteEntities["DEST"] = RemoteApplicationEntity(host: "127.0.0.1", port: dest.port, tls: tls)
+            }
+        }
+        let identifier = try RetrieveFixtures.studies(copies)
+        // The entry has the CA and a client certificate the destination trusts.
+        let qr = try await qrSCP(try DICOMTLS.clientContext(ca: c.caCertificate, certificateChain: c.clientCertificate, privateKey: c.clientKey))
+        let assoc = try await RetrieveLoopbackTests.openMove(qr.port)
+        let result = try await assoc.move(identifier: identifier, model: .studyRoot, destination: "DEST")
+        #expect(result.status == DIMSEStatus.success)
+        #expect(result.completed == copies.count && result.failed == 0)
+        try await assoc.release()
+        await qr.server.shutdown()
+        // The entry has no client certificate: the destination ends the handshake.
+        let anonymous = try await qrSCP(try DICOMTLS.clientContext(ca: c.caCertificate))
+        let again = try await RetrieveLoopbackTests.openMove(anonymous.port)
+        let refused = try await again.move(identifier: identifier, model: .studyRoot, destination: "DEST")
+        #expect(refused.status == DIMSEStatus.unableToPerformSubOperations)
+        #expect(refused.failed == copies.count && refused.completed == 0)
+        try await again.release()
+        await anonymous.server.shutdown()
+        await dest.server.shutdown()
+        try RetrieveFixtures.expectReceived(copies, in: dest.directory)
+        #expect(dest.log.text.contains("tls=true") && dest.log.text.contains("calling=QRSCP"))
+        #expect(anonymous.log.text.contains("C-MOVE sub-association failed"))
     }
 
     @Test func scuRefusesAnSCPItsCADidNotSign() async throws {
