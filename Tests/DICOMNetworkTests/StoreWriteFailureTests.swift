@@ -166,8 +166,8 @@ import Testing
         #expect(try Corpus.json(out + "/" + small.uid + ".dcm") == Corpus.json(source + "/" + small.uid + ".dcm"))
     }
 
-    /// The storage handler cannot move the file (its folder is gone): A700H from the handler, the
-    /// temporary file removed, the association still answers and releases. With fsync the rename runs
+    /// The storage handler cannot move the file (its folder is gone): A700H from the handler with the
+    /// Error Comment `cannot move the instance into the folder: ENOENT`, the temporary file removed, the association still answers and releases. With fsync the rename runs
     /// off the event loop, without on it.
     @Test(arguments: [false, true]) func aFailedRenameIsRefusedAndTheAssociationGoesOn(sync: Bool) async throws {
         var directory = ""
@@ -183,6 +183,8 @@ import Testing
         let rsp = try #require(try StoreCompletionTests.decodeResponse(try await channel.waitForOutboundWrite(as: PDU.self)))
         #expect(rsp.field == .cStoreRSP && rsp.messageIDBeingRespondedTo == 5 && rsp.affectedSOPInstanceUID == uid)
         #expect(rsp.status == DIMSEStatus.outOfResources)
+        // The handler's Error Comment says which step failed and the errno name.
+        #expect(rsp.errorComment == "cannot move the instance into the folder: ENOENT")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
         try await StoreCompletionTests.echo(channel, messageID: 6)
         try await channel.writeInbound(PDU.releaseRQ)

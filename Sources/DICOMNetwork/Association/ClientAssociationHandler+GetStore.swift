@@ -1,7 +1,8 @@
 // PS3.4 §C.4.3 C-GET, requestor side: the C-STORE sub-operations (PS3.7 §9.3.1 C-STORE-RQ/RSP)
 // arrive on the requesting association while the C-GET is outstanding. Each data set is
 // streamed to a Part 10 file as its PDVs arrive (as the SCP does), handed to a StorageHandler,
-// and answered with its status.
+// and answered with its decision: the status and, for a failure or warning, the Error Comment
+// (PS3.7 §9.1.1.1.3).
 
 import DICOM
 import Foundation
@@ -20,7 +21,7 @@ extension ClientAssociationHandler {
     /// A C-STORE-RQ command set arrived: open a file for its data set (or discard it).
     func beginIncomingStore(_ command: DIMSECommand, contextID: UInt8) {
         guard command.hasDataSet else {
-            respondStore(command, contextID: contextID, status: DIMSEStatus.cannotUnderstand)
+            respondStore(command, contextID: contextID, decision: .cannotUnderstand("C-STORE-RQ without a data set"))
             return
         }
         let ts = acceptance?.presentationContexts.first { $0.id == contextID && $0.isAccepted }?.transferSyntax
@@ -70,7 +71,8 @@ extension ClientAssociationHandler {
         guard let current = getStore.current, let context else { return }
         getStore.current = nil
         guard let sink = current.sink, let storage = getStore.storage else {
-            respondStore(current.command, contextID: current.contextID, status: DIMSEStatus.outOfResources)
+            let comment = getStore.storage == nil ? "no C-GET outstanding" : "cannot write the instance"
+            respondStore(current.command, contextID: current.contextID, decision: .outOfResources(comment))
             return
         }
         let instance = ReceivedInstance(
@@ -79,30 +81,29 @@ extension ClientAssociationHandler {
             callingAETitle: request.calledAETitle, calledAETitle: request.callingAETitle, dataSetLength: current.received)
         let owned = OwnedSink(sink: sink)
         let log = logger
-        let promise = context.eventLoop.makePromise(of: UInt16.self)
+        let promise = context.eventLoop.makePromise(of: StorageDecision.self)
         promise.completeWithTask {
             do { try owned.sink.close(sync: true) } catch {
                 log.error("cannot store a C-GET sub-operation", metadata: ["error": "\(error)"])
-                return DIMSEStatus.outOfResources
+                return .outOfResources("cannot write or flush the instance")
             }
-            return await storage.store(instance)
+            return await storage.decide(instance)
         }
         promise.futureResult.assumeIsolated().whenComplete { [self] result in
             unlink(current.path)
-            let status = (try? result.get()) ?? DIMSEStatus.outOfResources
-            logger.debug("C-GET sub-operation", metadata: ["sopInstanceUID": "\(instance.sopInstanceUID)", "status": "\(String(status, radix: 16))"])
-            respondStore(current.command, contextID: current.contextID, status: status)
+            let decision = (try? result.get()) ?? .outOfResources("storage handler failed")
+            logger.debug("C-GET sub-operation", metadata: ["sopInstanceUID": "\(instance.sopInstanceUID)", "status": "\(String(decision.status, radix: 16))",
+                                                           "comment": "\(decision.responseComment ?? "")"])
+            respondStore(current.command, contextID: current.contextID, decision: decision)
         }
     }
 
-    private func respondStore(_ command: DIMSECommand, contextID: UInt8, status: UInt16) {
+    /// The C-STORE-RSP of a sub-operation: the Error Comment only with a failure or warning status.
+    private func respondStore(_ command: DIMSECommand, contextID: UInt8, decision: StorageDecision) {
         guard machine.state == .sta6 else { return }
-        var rsp = DIMSECommand(field: .cStoreRSP)
-        rsp.messageIDBeingRespondedTo = command.messageID
-        rsp.affectedSOPClassUID = command.affectedSOPClassUID
-        rsp.affectedSOPInstanceUID = command.affectedSOPInstanceUID
-        rsp.status = status
-        guard let bytes = try? rsp.encoded() else { return }
+        let bytes = DIMSECommand.encodedStoreResponse(messageIDBeingRespondedTo: command.messageID, affectedSOPClassUID: command.affectedSOPClassUID,
+                                                      affectedSOPInstanceUID: command.affectedSOPInstanceUID, status: decision.status,
+                                                      errorComment: decision.responseComment)
         for pdu in fragmenter.pdus(contextID: contextID, isCommand: true, bytes: ByteBuffer(bytes: bytes)) {
             fire(.pDataRequest, outgoing: pdu)
         }
