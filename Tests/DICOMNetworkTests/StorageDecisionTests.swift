@@ -104,4 +104,82 @@ import Testing
             _ = try? await channel.finish()
         }
     }
+
+    /// pynetdicom as a C-GET SCP sending two CT instances; it records the status and Error Comment of every
+    /// C-STORE-RSP it receives (EVT_DIMSE_RECV: the command set as decoded) and prints them once released.
+    static let getSCP = """
+    import sys, json, threading
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian
+    from pynetdicom import AE, evt
+    from pynetdicom.sop_class import StudyRootQueryRetrieveInformationModelGet, CTImageStorage
+
+    port = int(sys.argv[1])
+    responses = []
+    released = threading.Event()
+    def instance(uid):
+        ds = Dataset()
+        ds.SOPClassUID = CTImageStorage
+        ds.SOPInstanceUID = uid
+        ds.StudyInstanceUID = "1.2.826.0.1.3680043.10.1472.93.100"
+        ds.SeriesInstanceUID = "1.2.826.0.1.3680043.10.1472.93.100.1"
+        ds.Modality = "CT"
+        ds.file_meta = FileMetaDataset()
+        ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        return ds
+    def on_get(event):
+        uids = ["1.2.826.0.1.3680043.10.1472.93.101", "1.2.826.0.1.3680043.10.1472.93.102"]
+        yield len(uids)
+        for uid in uids:
+            yield 0xFF00, instance(uid)
+    def on_recv(event):
+        cs = event.message.command_set
+        if cs.CommandField == 0x8001:
+            responses.append({"uid": str(cs.AffectedSOPInstanceUID), "status": cs.Status,
+                              "comment": str(cs.ErrorComment) if "ErrorComment" in cs else None})
+    ae = AE(ae_title="PYGETSCP")
+    ae.add_supported_context(StudyRootQueryRetrieveInformationModelGet)
+    ae.add_supported_context(CTImageStorage, scu_role=True, scp_role=True)
+    server = ae.start_server(("127.0.0.1", port), block=False, evt_handlers=[
+        (evt.EVT_C_GET, on_get), (evt.EVT_DIMSE_RECV, on_recv), (evt.EVT_RELEASED, lambda e: released.set())])
+    released.wait(60)
+    server.shutdown()
+    print(json.dumps(responses))
+    """
+
+    /// Refuses the instance whose UID ends in `refuse` with a comment; stores nothing.
+    struct RefusingHandler: StorageHandler {
+        let refuse: String
+        func store(_ instance: ReceivedInstance) async -> UInt16 { await decide(instance).status }
+        func decide(_ instance: ReceivedInstance) async -> StorageDecision {
+            instance.sopInstanceUID.hasSuffix(refuse) ? .outOfResources("archive volume full: ENOSPC") : StorageDecision(status: DIMSEStatus.success, errorComment: "kept")
+        }
+    }
+
+    /// The C-GET requestor answers each C-STORE sub-operation with its storage handler's decision: pynetdicom (the
+    /// SCP) reads the Error Comment of the refused one, and none on the other (a success).
+    @Test func theCGetRequestorSendsTheDecision() async throws {
+        guard Peers.need("pynetdicom (pip install pynetdicom)", PythonPeer.pynetdicomAvailable) else { return }
+        let port = try await PythonPeer.freePort()
+        let peer = try PythonPeer.Running(Self.getSCP, name: "get_scp", arguments: ["\(port)"])
+        defer { peer.stop() }
+        let params = AssociationParameters.forGet(host: "127.0.0.1", port: port, callingAETitle: "GETSCU", calledAETitle: "PYGETSCP",
+                                                  models: [.studyRoot], storageSOPClassUIDs: [StoreCompletionTests.ct])
+        guard let assoc = try await PythonPeer.open(params) else { Issue.record("could not associate with pynetdicom: \(peer.stderr)"); return }
+        let tmp = try Peers.temporaryDirectory("get-decision")
+        var identifier = DataSet()
+        try identifier.set(Tag(0x0008, 0x0052), vr: .CS, string: "STUDY")
+        try identifier.set(Tag(0x0020, 0x000D), vr: .UI, string: "1.2.826.0.1.3680043.10.1472.93.100")
+        let result = try await assoc.get(identifier: identifier, model: .studyRoot, storage: RefusingHandler(refuse: ".102"), temporaryDirectory: tmp)
+        try await assoc.release()
+        #expect(result.completed == 1 && result.failed == 1, "\(result)")
+        let out = await peer.finish()
+        let responses = (try? JSONSerialization.jsonObject(with: Data((out.split(separator: "\n").last ?? "").utf8))) as? [[String: Any]]
+        let got = try #require(responses, "\(out) \(peer.stderr)")
+        try #require(got.count == 2, "\(got)")
+        #expect(got[0]["uid"] as? String == "1.2.826.0.1.3680043.10.1472.93.101" && got[0]["status"] as? Int == 0)
+        #expect(got[0]["comment"] is NSNull, "\(got[0])")
+        #expect(got[1]["uid"] as? String == "1.2.826.0.1.3680043.10.1472.93.102" && got[1]["status"] as? Int == 0xA700)
+        #expect(got[1]["comment"] as? String == "archive volume full: ENOSPC")
+    }
 }
