@@ -83,11 +83,11 @@ import TestSupport
     }
 
     /// `ServeTests.writeInstance`'s CT instance with one attribute removed or replaced.
-    static func writeInstance(_ path: String, sop: String, removing: Tag? = nil, setting: (Tag, String)? = nil) throws {
+    static func writeInstance(_ path: String, sop: String, removing: DICOM.Tag? = nil, setting: (DICOM.Tag, String)? = nil) throws {
         try ServeTests.writeInstance(path, sop: sop)
         var file = try DICOMFile.read(contentsOf: path)
         if let removing { file.dataSet.remove(removing) }
-        if let (tag, value) = setting { try file.dataSet.set(tag, vr: .UI, string: value) }
+        if let setting { try file.dataSet.set(setting.0, vr: .UI, string: setting.1) }
         try DICOMFile(dataSet: file.dataSet, transferSyntax: .explicitVRLittleEndian).write(toPath: path, sync: false)
     }
 
@@ -109,13 +109,17 @@ import TestSupport
     }
 
     private func dataSet(sop: String) throws -> [UInt8] {
+        try DataSetWriter.encode(try attributes(sop: sop), transferSyntax: .explicitVRLittleEndian)
+    }
+
+    private func attributes(sop: String) throws -> DataSet {
         var ds = DataSet()
         try ds.set(.sopClassUID, string: "1.2.840.10008.5.1.4.1.1.2")
         try ds.set(.sopInstanceUID, string: sop)
         try ds.set(Tag(0x0020, 0x000D), string: "1.2.826.0.1.3680043.10.1472.91.2")
         try ds.set(Tag(0x0020, 0x000E), string: "1.2.826.0.1.3680043.10.1472.91.2.1")
         try ds.set(.patientID, string: "P100")
-        return try DataSetWriter.encode(ds, transferSyntax: .explicitVRLittleEndian)
+        return ds
     }
 
     /// A data set cut in the middle of a value: C000H naming the reader's error, its byte offset in the data set
@@ -127,7 +131,8 @@ import TestSupport
         let good = try dataSet(sop: sop)
         // Patient's Name (0010,0010) PN announcing 100 bytes, 8 of them there.
         let cut = good + [0x10, 0x00, 0x10, 0x00, 0x50, 0x4E, 100, 0] + Array("DOE^JANE".utf8)
-        let decision = await intake(store, content: dir + "/content").decide(try received(dir, sop: sop, dataSet: cut))
+        let instance = try received(dir, sop: sop, dataSet: cut)
+        let decision = await intake(store, content: dir + "/content").decide(instance)
         #expect(decision.status == DIMSEStatus.cannotUnderstand)
         #expect(decision.responseComment == "data set not readable: truncated at byte \(good.count) in (0010,0010)")
         try await store.close()
@@ -142,12 +147,17 @@ import TestSupport
         let sop = "1.2.826.0.1.3680043.10.1472.91.2.1.2"
         let content = dir + "/content"
         try FileManager.default.createDirectory(atPath: content, withIntermediateDirectories: true)
-        let lookup = await intake(store, content: content).decide(try received(dir, sop: sop, dataSet: try dataSet(sop: sop)))
+        let bytes = try dataSet(sop: sop)
+        let first = try received(dir, sop: sop, dataSet: bytes)
+        let lookup = await intake(store, content: content).decide(first)
         #expect(lookup == .outOfResources("store lookup failed: closed"))
-        let commit = await intake(store, content: content, policy: .replace).decide(try received(dir, sop: sop, dataSet: try dataSet(sop: sop)))
+        let second = try received(dir, sop: sop, dataSet: bytes)
+        let commit = await intake(store, content: content, policy: .replace).decide(second)
         #expect(commit == .outOfResources("index not committed: closed"))
-        #expect(await intake(store, content: content, policy: .replace).store(try received(dir, sop: sop, dataSet: try dataSet(sop: sop)))
-            == DIMSEStatus.outOfResources)
+        // store(_:) answers the decision's status.
+        let third = try received(dir, sop: sop, dataSet: bytes)
+        let status = await intake(store, content: content, policy: .replace).store(third)
+        #expect(status == DIMSEStatus.outOfResources)
         let left = FileManager.default.enumerator(atPath: content)?.allObjects.compactMap { $0 as? String }.filter { $0.hasSuffix(".dcm") }
         #expect(left == [])
     }
@@ -159,7 +169,8 @@ import TestSupport
         let content = dir + "/not-a-folder"
         #expect(FileManager.default.createFile(atPath: content, contents: Data("x".utf8)))
         let sop = "1.2.826.0.1.3680043.10.1472.91.2.1.3"
-        let decision = await intake(store, content: content).decide(try received(dir, sop: sop, dataSet: try dataSet(sop: sop)))
+        let instance = try received(dir, sop: sop, dataSet: try dataSet(sop: sop))
+        let decision = await intake(store, content: content).decide(instance)
         #expect(decision == .outOfResources("cannot create the study or series folder: ENOTDIR"))
         try await store.close()
     }
@@ -169,10 +180,10 @@ import TestSupport
         let dir = try Peers.temporaryDirectory("intake-index-refuses")
         let store = try SQLiteStore(path: dir + "/s.sqlite", contentDirectory: dir + "/content")
         let sop = "1.2.826.0.1.3680043.10.1472.91.2.1.4"
-        var ds = try DICOMFile.read(bytes: try DICOMFile(dataSet: DataSet(), transferSyntax: .explicitVRLittleEndian).serialized() + dataSet(sop: sop)).dataSet
+        var ds = try attributes(sop: sop)
         ds.remove(.sopClassUID)
-        let decision = await intake(store, content: dir + "/content").decide(
-            try received(dir, sop: sop, dataSet: try DataSetWriter.encode(ds, transferSyntax: .explicitVRLittleEndian)))
+        let instance = try received(dir, sop: sop, dataSet: try DataSetWriter.encode(ds, transferSyntax: .explicitVRLittleEndian))
+        let decision = await intake(store, content: dir + "/content").decide(instance)
         #expect(decision == .cannotUnderstand("cannot index: (0008,0016) SOPClassUID missing or empty"))
         #expect(try await store.instance(sopInstanceUID: sop) == nil)
         try await store.close()
