@@ -1,4 +1,4 @@
-// PS3.7 §9.1.1.1.3 and Annex C (Error Comment, LO: 64 characters of the default repertoire, for failure and
+// PS3.4 Table B.2-1 and PS3.7 Annex C (Error Comment, LO: 64 characters of the default repertoire, for failure and
 // warning statuses) and PS3.4 §B.2.3: a storage handler's decision reaches the SCU as the C-STORE-RSP's status
 // and Error Comment — on the event loop (decideImmediately) and off it (decide) — and a success never carries one.
 

@@ -1,5 +1,5 @@
-// PS3.4 §B.2.3 (C-STORE statuses) and PS3.7 §9.1.1.1.3 (Error Comment): the engine's DICOM intake says
-// why it refuses an instance, in the C-STORE-RSP the SCU reads.
+// PS3.4 §B.2.3 (C-STORE statuses; Table B.2-1: the Error Comment (0000,0902) with a failure): the
+// engine's DICOM intake says why it refuses an instance, in the C-STORE-RSP the SCU reads.
 
 import DICOM
 import DICOMNetwork

@@ -2,7 +2,7 @@
 // arrive on the requesting association while the C-GET is outstanding. Each data set is
 // streamed to a Part 10 file as its PDVs arrive (as the SCP does), handed to a StorageHandler,
 // and answered with its decision: the status and, for a failure or warning, the Error Comment
-// (PS3.7 §9.1.1.1.3).
+// (PS3.4 Table B.2-1, related fields).
 
 import DICOM
 import Foundation

@@ -1,4 +1,4 @@
-// PS3.7 §9.3.1.2 (C-STORE-RSP, with the Error Comment of §9.1.1.1.3 / Annex C for a failure or warning)
+// PS3.7 §9.3.1.2 (C-STORE-RSP, with the Error Comment PS3.4 Table B.2-1 relates to a failure or warning)
 // and §E.1 (the command set in Implicit VR Little Endian, Command Group Length first, elements in tag
 // order): the response every received instance gets, encoded straight to bytes instead of through a
 // DataSet and a DataSetWriter.

@@ -1,6 +1,7 @@
-// PS3.4 §B.2.3 (C-STORE statuses) and PS3.7 §9.1.1.1.3 / Annex C: a storage handler's decision — the
-// status of the C-STORE-RSP and, for a failure or a warning, the Error Comment (0000,0902, LO: at most
-// 64 characters of the default repertoire) telling the SCU's operator why.
+// PS3.4 §B.2.3 (C-STORE statuses; Table B.2-1 relates the Error Comment (0000,0902) to the failure and
+// warning statuses) and PS3.7 Annex C: a storage handler's decision — the status of the C-STORE-RSP and,
+// for a failure or a warning, the Error Comment (LO: at most 64 characters of the default repertoire)
+// telling the SCU's operator why.
 
 /// What a storage handler decided for a received instance: the status the SCU gets back, and why.
 ///
