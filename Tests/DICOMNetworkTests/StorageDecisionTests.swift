@@ -105,8 +105,9 @@ import Testing
         }
     }
 
-    /// pynetdicom as a C-GET SCP sending two CT instances; it records the status and Error Comment of every
-    /// C-STORE-RSP it receives (EVT_DIMSE_RECV: the command set as decoded) and prints them once released.
+    /// pynetdicom as a C-GET SCP sending CT instances (two small ones, or one per size given, with that many bytes
+    /// of a private OB value); it records the status and Error Comment of every C-STORE-RSP it receives
+    /// (EVT_DIMSE_RECV: the command set as decoded) and prints them once the association of a C-GET is released.
     static let getSCP = """
     import sys, json, threading
     from pydicom.dataset import Dataset, FileMetaDataset
@@ -115,23 +116,27 @@ import Testing
     from pynetdicom.sop_class import StudyRootQueryRetrieveInformationModelGet, CTImageStorage
 
     port = int(sys.argv[1])
+    sizes = [int(a) for a in sys.argv[2:]] or [0, 0]
     responses = []
     released = threading.Event()
-    def instance(uid):
+    served = []
+    def instance(uid, size):
         ds = Dataset()
         ds.SOPClassUID = CTImageStorage
         ds.SOPInstanceUID = uid
         ds.StudyInstanceUID = "1.2.826.0.1.3680043.10.1472.93.100"
         ds.SeriesInstanceUID = "1.2.826.0.1.3680043.10.1472.93.100.1"
         ds.Modality = "CT"
+        if size:
+            ds.add_new(0x00091010, "OB", bytes(size))
         ds.file_meta = FileMetaDataset()
         ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
         return ds
     def on_get(event):
-        uids = ["1.2.826.0.1.3680043.10.1472.93.101", "1.2.826.0.1.3680043.10.1472.93.102"]
-        yield len(uids)
-        for uid in uids:
-            yield 0xFF00, instance(uid)
+        served.append(True)
+        yield len(sizes)
+        for n, size in enumerate(sizes):
+            yield 0xFF00, instance("1.2.826.0.1.3680043.10.1472.93.%d" % (101 + n), size)
     def on_recv(event):
         cs = event.message.command_set
         if cs.CommandField == 0x8001:
@@ -141,7 +146,7 @@ import Testing
     ae.add_supported_context(StudyRootQueryRetrieveInformationModelGet)
     ae.add_supported_context(CTImageStorage, scu_role=True, scp_role=True)
     server = ae.start_server(("127.0.0.1", port), block=False, evt_handlers=[
-        (evt.EVT_C_GET, on_get), (evt.EVT_DIMSE_RECV, on_recv), (evt.EVT_RELEASED, lambda e: released.set())])
+        (evt.EVT_C_GET, on_get), (evt.EVT_DIMSE_RECV, on_recv), (evt.EVT_RELEASED, lambda e: served and released.set())])
     released.wait(60)
     server.shutdown()
     print(json.dumps(responses))

@@ -13,8 +13,8 @@ struct ClientGetStoreState {
     /// Set while a C-GET is outstanding; without it, C-STORE-RQs are refused (A700H).
     var storage: (any StorageHandler)?
     var temporaryDirectory = NSTemporaryDirectory()
-    /// The sub-operation whose data set is arriving (no sink: being discarded).
-    var current: (command: DIMSECommand, contextID: UInt8, sink: FileSink?, path: String, received: Int)?
+    /// The sub-operation whose data set is arriving (no sink: being discarded, `failure` the Error Comment saying why).
+    var current: (command: DIMSECommand, contextID: UInt8, sink: FileSink?, path: String, received: Int, failure: String?)?
 }
 
 extension ClientAssociationHandler {
@@ -26,17 +26,21 @@ extension ClientAssociationHandler {
         }
         let ts = acceptance?.presentationContexts.first { $0.id == contextID && $0.isAccepted }?.transferSyntax
         guard getStore.storage != nil, let ts else {
-            getStore.current = (command, contextID, nil, "", 0)
+            getStore.current = (command, contextID, nil, "", 0, getStore.storage == nil ? "no C-GET outstanding" : "presentation context not accepted")
             return
         }
         let path = getStore.temporaryDirectory + "/.isthmus-\(UUID().uuidString).part"
+        var created: FileSink?
         do {
             let sink = try FileSink(path: path)
+            created = sink
             try ServerAssociationHandler.writePart10Header(to: sink, command: command, transferSyntax: ts, callingAETitle: request.calledAETitle)
-            getStore.current = (command, contextID, sink, path, 0)
+            getStore.current = (command, contextID, sink, path, 0, nil)
         } catch {
             logger.error("cannot create a file for a C-GET sub-operation", metadata: ["error": "\(error)"])
-            getStore.current = (command, contextID, nil, "", 0)
+            try? created?.close()
+            if created != nil { unlink(path) }
+            getStore.current = (command, contextID, nil, "", 0, "cannot create the instance file: " + Self.systemReason(error))
         }
     }
 
@@ -59,6 +63,7 @@ extension ClientAssociationHandler {
                 try? sink.close()
                 unlink(current.path)
                 current.sink = nil
+                current.failure = "cannot write the instance: " + Self.systemReason(error)
             }
             current.received += pdv.data.readableBytes
         }
@@ -71,8 +76,8 @@ extension ClientAssociationHandler {
         guard let current = getStore.current, let context else { return }
         getStore.current = nil
         guard let sink = current.sink, let storage = getStore.storage else {
-            let comment = getStore.storage == nil ? "no C-GET outstanding" : "cannot write the instance"
-            respondStore(current.command, contextID: current.contextID, decision: .outOfResources(comment))
+            respondStore(current.command, contextID: current.contextID,
+                         decision: .outOfResources(current.failure ?? (getStore.storage == nil ? "no C-GET outstanding" : "cannot write the instance")))
             return
         }
         let instance = ReceivedInstance(
@@ -85,7 +90,9 @@ extension ClientAssociationHandler {
         promise.completeWithTask {
             do { try owned.sink.close(sync: true) } catch {
                 log.error("cannot store a C-GET sub-operation", metadata: ["error": "\(error)"])
-                return .outOfResources("cannot write or flush the instance")
+                // The last buffered bytes are written, then the file flushed: either may fail. The SCP's wording.
+                let step = (error as? DICOMError)?.reason.hasPrefix("fsync") == true ? "cannot flush the instance to disk: " : "cannot write the instance: "
+                return .outOfResources(step + ClientAssociationHandler.systemReason(error))
             }
             return await storage.decide(instance)
         }
@@ -107,6 +114,13 @@ extension ClientAssociationHandler {
         for pdu in fragmenter.pdus(contextID: contextID, isCommand: true, bytes: ByteBuffer(bytes: bytes)) {
             fire(.pDataRequest, outgoing: pdu)
         }
+    }
+
+    /// The system's reason at the end of a file sink's error (`write to PATH failed: File too large`), without the path.
+    static func systemReason(_ error: any Error) -> String {
+        let text = (error as? DICOMError)?.reason ?? "\(error)"
+        guard let range = text.range(of: ": ", options: .backwards) else { return text }
+        return String(text[range.upperBound...])
     }
 
     /// The connection went away in the middle of a sub-operation's data set.
