@@ -58,7 +58,7 @@ extension StorageHandler {
 /// off): an fsync is never run on the event loop.
 public protocol ImmediateStorageHandler: StorageHandler {
     /// The status, if the handler can store the instance now without blocking (no flush to disk, no
-    /// database, no lock held for long), or nil: `store(_:)` is then called off the event loop as usual.
+    /// database, no lock held for long), or nil: `decide(_:)` is then called off the event loop as usual.
     /// As with `store(_:)`, whatever is still at `instance.path` afterwards is deleted by the SCP.
     func storeImmediately(_ instance: ReceivedInstance) -> UInt16?
 

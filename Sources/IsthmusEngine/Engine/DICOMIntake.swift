@@ -158,7 +158,7 @@ public struct DICOMIntake: StorageHandler {
         }
     }
 
-    /// `required attribute (0008,0016) SOPClassUID missing or empty`.
+    /// `cannot index: (0008,0016) SOPClassUID missing or empty` (the index's required attributes).
     static func indexComment(_ error: InstanceIndexError) -> String {
         "cannot index: \(error.missing) \(error.missing.keyword ?? "attribute") missing or empty"
     }
