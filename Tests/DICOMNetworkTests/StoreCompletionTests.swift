@@ -132,6 +132,7 @@ import Testing
         try await Self.sendStore(channel, uid: "x", messageID: 3, dataSet: encoded)
         let rsp = try #require(try Self.decodeResponse(try await channel.readOutbound(as: PDU.self)))
         #expect(rsp.status == DIMSEStatus.cannotUnderstand)
+        #expect(rsp.errorComment == "SOP Instance UID has no digits to name the file")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
         _ = try? await channel.finish()
     }

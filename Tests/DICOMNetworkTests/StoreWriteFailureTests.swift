@@ -166,8 +166,41 @@ import Testing
         #expect(try Corpus.json(out + "/" + small.uid + ".dcm") == Corpus.json(source + "/" + small.uid + ".dcm"))
     }
 
-    /// The storage handler cannot move the file (its folder is gone): A700H from the handler, the
-    /// temporary file removed, the association still answers and releases. With fsync the rename runs
+    /// The same, against pynetdicom as the C-GET SCP: it reads why the sub-operation over the limit was refused —
+    /// A700H with `cannot write the instance: File too large` — and no comment with the other's success.
+    @Test func aCGetSubOperationThatCannotBeWrittenSaysWhy() async throws {
+        guard Peers.need("pynetdicom (pip install pynetdicom)", PythonPeer.pynetdicomAvailable) else { return }
+        guard FileManager.default.isExecutableFile(atPath: LargeInstanceTests.isthmus) else {
+            Issue.record("isthmus executable not built at \(LargeInstanceTests.isthmus)")
+            return
+        }
+        let out = try Peers.temporaryDirectory("get-failure-py")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let port = try await PythonPeer.freePort()
+        let peer = try PythonPeer.Running(StorageDecisionTests.getSCP, name: "get_scp_limit", arguments: ["\(port)", "200000", "2000"])
+        defer { peer.stop() }
+        // Listening once an association can be opened (this one does no C-GET: the script keeps serving).
+        let probe = AssociationParameters.forGet(host: "127.0.0.1", port: port, callingAETitle: "PROBE", calledAETitle: "PYGETSCP", models: [.studyRoot])
+        guard let assoc = try await PythonPeer.open(probe) else { Issue.record("could not associate with pynetdicom: \(peer.stderr)"); return }
+        try await assoc.release()
+        let run = try await Task.detached {
+            try Peers.run("/bin/bash", ["-c", "trap '' XFSZ; ulimit -f \(Self.limitKiB) && exec \"$@\"", "bash", LargeInstanceTests.isthmus,
+                                        "dicom", "get", "PYGETSCP@127.0.0.1:\(port)", "--aet", "GETSCU", "--out", out, "--level", "STUDY",
+                                        "-k", "StudyInstanceUID=1.2.826.0.1.3680043.10.1472.93.100"])
+        }.value
+        #expect(run.status == 2, "\(run.text) \(run.stderr)")
+        let printed = await peer.finish()
+        let responses = (try? JSONSerialization.jsonObject(with: Data((printed.split(separator: "\n").last ?? "").utf8))) as? [[String: Any]]
+        let got = try #require(responses, "\(printed) \(peer.stderr)")
+        try #require(got.count == 2, "\(got)")
+        #expect(got[0]["status"] as? Int == Int(DIMSEStatus.outOfResources))
+        #expect(got[0]["comment"] as? String == "cannot write the instance: File too large", "\(got[0])")
+        #expect(got[1]["status"] as? Int == 0 && got[1]["comment"] is NSNull, "\(got[1])")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out) == ["1.2.826.0.1.3680043.10.1472.93.102.dcm"])
+    }
+
+    /// The storage handler cannot move the file (its folder is gone): A700H from the handler with the
+    /// Error Comment `cannot move the instance into the folder: ENOENT`, the temporary file removed, the association still answers and releases. With fsync the rename runs
     /// off the event loop, without on it.
     @Test(arguments: [false, true]) func aFailedRenameIsRefusedAndTheAssociationGoesOn(sync: Bool) async throws {
         var directory = ""
@@ -183,6 +216,8 @@ import Testing
         let rsp = try #require(try StoreCompletionTests.decodeResponse(try await channel.waitForOutboundWrite(as: PDU.self)))
         #expect(rsp.field == .cStoreRSP && rsp.messageIDBeingRespondedTo == 5 && rsp.affectedSOPInstanceUID == uid)
         #expect(rsp.status == DIMSEStatus.outOfResources)
+        // The handler's Error Comment says which step failed and the errno name.
+        #expect(rsp.errorComment == "cannot move the instance into the folder: ENOENT")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
         try await StoreCompletionTests.echo(channel, messageID: 6)
         try await channel.writeInbound(PDU.releaseRQ)

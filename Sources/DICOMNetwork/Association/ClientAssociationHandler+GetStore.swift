@@ -1,7 +1,8 @@
 // PS3.4 §C.4.3 C-GET, requestor side: the C-STORE sub-operations (PS3.7 §9.3.1 C-STORE-RQ/RSP)
 // arrive on the requesting association while the C-GET is outstanding. Each data set is
 // streamed to a Part 10 file as its PDVs arrive (as the SCP does), handed to a StorageHandler,
-// and answered with its status.
+// and answered with its decision: the status and, for a failure or warning, the Error Comment
+// (PS3.4 Table B.2-1, related fields).
 
 import DICOM
 import Foundation
@@ -12,30 +13,34 @@ struct ClientGetStoreState {
     /// Set while a C-GET is outstanding; without it, C-STORE-RQs are refused (A700H).
     var storage: (any StorageHandler)?
     var temporaryDirectory = NSTemporaryDirectory()
-    /// The sub-operation whose data set is arriving (no sink: being discarded).
-    var current: (command: DIMSECommand, contextID: UInt8, sink: FileSink?, path: String, received: Int)?
+    /// The sub-operation whose data set is arriving (no sink: being discarded, `failure` the Error Comment saying why).
+    var current: (command: DIMSECommand, contextID: UInt8, sink: FileSink?, path: String, received: Int, failure: String?)?
 }
 
 extension ClientAssociationHandler {
     /// A C-STORE-RQ command set arrived: open a file for its data set (or discard it).
     func beginIncomingStore(_ command: DIMSECommand, contextID: UInt8) {
         guard command.hasDataSet else {
-            respondStore(command, contextID: contextID, status: DIMSEStatus.cannotUnderstand)
+            respondStore(command, contextID: contextID, decision: .cannotUnderstand("C-STORE-RQ without a data set"))
             return
         }
         let ts = acceptance?.presentationContexts.first { $0.id == contextID && $0.isAccepted }?.transferSyntax
         guard getStore.storage != nil, let ts else {
-            getStore.current = (command, contextID, nil, "", 0)
+            getStore.current = (command, contextID, nil, "", 0, getStore.storage == nil ? "no C-GET outstanding" : "presentation context not accepted")
             return
         }
         let path = getStore.temporaryDirectory + "/.isthmus-\(UUID().uuidString).part"
+        var created: FileSink?
         do {
             let sink = try FileSink(path: path)
+            created = sink
             try ServerAssociationHandler.writePart10Header(to: sink, command: command, transferSyntax: ts, callingAETitle: request.calledAETitle)
-            getStore.current = (command, contextID, sink, path, 0)
+            getStore.current = (command, contextID, sink, path, 0, nil)
         } catch {
             logger.error("cannot create a file for a C-GET sub-operation", metadata: ["error": "\(error)"])
-            getStore.current = (command, contextID, nil, "", 0)
+            try? created?.close()
+            if created != nil { unlink(path) }
+            getStore.current = (command, contextID, nil, "", 0, "cannot create the instance file: " + Self.systemReason(error))
         }
     }
 
@@ -58,6 +63,7 @@ extension ClientAssociationHandler {
                 try? sink.close()
                 unlink(current.path)
                 current.sink = nil
+                current.failure = "cannot write the instance: " + Self.systemReason(error)
             }
             current.received += pdv.data.readableBytes
         }
@@ -70,7 +76,8 @@ extension ClientAssociationHandler {
         guard let current = getStore.current, let context else { return }
         getStore.current = nil
         guard let sink = current.sink, let storage = getStore.storage else {
-            respondStore(current.command, contextID: current.contextID, status: DIMSEStatus.outOfResources)
+            respondStore(current.command, contextID: current.contextID,
+                         decision: .outOfResources(current.failure ?? (getStore.storage == nil ? "no C-GET outstanding" : "cannot write the instance")))
             return
         }
         let instance = ReceivedInstance(
@@ -79,33 +86,41 @@ extension ClientAssociationHandler {
             callingAETitle: request.calledAETitle, calledAETitle: request.callingAETitle, dataSetLength: current.received)
         let owned = OwnedSink(sink: sink)
         let log = logger
-        let promise = context.eventLoop.makePromise(of: UInt16.self)
+        let promise = context.eventLoop.makePromise(of: StorageDecision.self)
         promise.completeWithTask {
             do { try owned.sink.close(sync: true) } catch {
                 log.error("cannot store a C-GET sub-operation", metadata: ["error": "\(error)"])
-                return DIMSEStatus.outOfResources
+                // The last buffered bytes are written, then the file flushed: either may fail. The SCP's wording.
+                let step = (error as? DICOMError)?.reason.hasPrefix("fsync") == true ? "cannot flush the instance to disk: " : "cannot write the instance: "
+                return .outOfResources(step + ClientAssociationHandler.systemReason(error))
             }
-            return await storage.store(instance)
+            return await storage.decide(instance)
         }
         promise.futureResult.assumeIsolated().whenComplete { [self] result in
             unlink(current.path)
-            let status = (try? result.get()) ?? DIMSEStatus.outOfResources
-            logger.debug("C-GET sub-operation", metadata: ["sopInstanceUID": "\(instance.sopInstanceUID)", "status": "\(String(status, radix: 16))"])
-            respondStore(current.command, contextID: current.contextID, status: status)
+            let decision = (try? result.get()) ?? .outOfResources("storage handler failed")
+            logger.debug("C-GET sub-operation", metadata: ["sopInstanceUID": "\(instance.sopInstanceUID)", "status": "\(String(decision.status, radix: 16))",
+                                                           "comment": "\(decision.responseComment ?? "")"])
+            respondStore(current.command, contextID: current.contextID, decision: decision)
         }
     }
 
-    private func respondStore(_ command: DIMSECommand, contextID: UInt8, status: UInt16) {
+    /// The C-STORE-RSP of a sub-operation: the Error Comment only with a failure or warning status.
+    private func respondStore(_ command: DIMSECommand, contextID: UInt8, decision: StorageDecision) {
         guard machine.state == .sta6 else { return }
-        var rsp = DIMSECommand(field: .cStoreRSP)
-        rsp.messageIDBeingRespondedTo = command.messageID
-        rsp.affectedSOPClassUID = command.affectedSOPClassUID
-        rsp.affectedSOPInstanceUID = command.affectedSOPInstanceUID
-        rsp.status = status
-        guard let bytes = try? rsp.encoded() else { return }
+        let bytes = DIMSECommand.encodedStoreResponse(messageIDBeingRespondedTo: command.messageID, affectedSOPClassUID: command.affectedSOPClassUID,
+                                                      affectedSOPInstanceUID: command.affectedSOPInstanceUID, status: decision.status,
+                                                      errorComment: decision.responseComment)
         for pdu in fragmenter.pdus(contextID: contextID, isCommand: true, bytes: ByteBuffer(bytes: bytes)) {
             fire(.pDataRequest, outgoing: pdu)
         }
+    }
+
+    /// The system's reason at the end of a file sink's error (`write to PATH failed: File too large`), without the path.
+    static func systemReason(_ error: any Error) -> String {
+        let text = (error as? DICOMError)?.reason ?? "\(error)"
+        guard let range = text.range(of: ": ", options: .backwards) else { return text }
+        return String(text[range.upperBound...])
     }
 
     /// The connection went away in the middle of a sub-operation's data set.

@@ -401,9 +401,9 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
                     storeFailed(command, contextID: contextID, bytes: received, failure: (file.failure ?? "cannot write the instance", "\(error)"))
                     return
                 }
-                if let status = immediate.storeImmediately(instance) {
-                    storeFinished(command, contextID: contextID, instance: instance, status: status,
-                                  fileLeft: status != DIMSEStatus.success || !immediate.movesFileWhenStoredImmediately)
+                if let decision = immediate.decideImmediately(instance) {
+                    storeFinished(command, contextID: contextID, instance: instance, decision: decision,
+                                  fileLeft: decision.status != DIMSEStatus.success || !immediate.movesFileWhenStoredImmediately)
                     return
                 }
             }
@@ -413,30 +413,37 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
             let promise = context.eventLoop.makePromise(of: StoreOutcome.self)
             promise.completeWithTask {
                 do { try owned.file.finish(sync: sync) } catch {
-                    return StoreOutcome(status: DIMSEStatus.outOfResources,
-                                        failure: (owned.file.failure ?? "cannot write the instance", "\(error)"))
+                    return StoreOutcome(decision: .outOfResources(owned.file.failure ?? "cannot write the instance"), failure: "\(error)")
                 }
-                return StoreOutcome(status: await storage.store(instance), failure: nil)
+                return StoreOutcome(decision: await storage.decide(instance), failure: nil)
             }
             promise.futureResult.assumeIsolated().whenComplete { [self] result in
                 busy -= 1
-                let outcome = (try? result.get()) ?? StoreOutcome(status: DIMSEStatus.outOfResources, failure: nil)
+                let outcome = (try? result.get()) ?? StoreOutcome(decision: .outOfResources("storage handler failed"), failure: nil)
                 if let failure = outcome.failure {
                     unlink(instance.path)
-                    storeFailed(command, contextID: contextID, bytes: instance.dataSetLength, failure: failure)
+                    storeFailed(command, contextID: contextID, bytes: instance.dataSetLength,
+                                failure: (outcome.decision.errorComment ?? "cannot write the instance", failure))
                 } else {
-                    storeFinished(command, contextID: contextID, instance: instance, status: outcome.status)
+                    storeFinished(command, contextID: contextID, instance: instance, decision: outcome.decision)
                 }
             }
         }
     }
 
-    /// The storage handler has decided: whatever is left at the temporary path goes, the SCU gets `status`.
-    /// `fileLeft` false: the handler said the file was moved away, nothing to delete.
-    private func storeFinished(_ command: DIMSECommand, contextID: UInt8, instance: ReceivedInstance, status: UInt16, fileLeft: Bool = true) {
+    /// The storage handler has decided: whatever is left at the temporary path goes, the SCU gets the status and,
+    /// with a failure or a warning, the Error Comment. `fileLeft` false: the handler said the file was moved away,
+    /// nothing to delete.
+    private func storeFinished(_ command: DIMSECommand, contextID: UInt8, instance: ReceivedInstance, decision: StorageDecision, fileLeft: Bool = true) {
         if fileLeft { unlink(instance.path) }
-        logger.info("C-STORE", metadata: ["sopInstanceUID": "\(instance.sopInstanceUID)", "bytes": "\(instance.dataSetLength)", "status": "\(String(status, radix: 16))"])
-        respondStore(command, contextID: contextID, status: status)
+        let comment = decision.responseComment
+        if let comment {
+            logger.info("C-STORE", metadata: ["sopInstanceUID": "\(instance.sopInstanceUID)", "bytes": "\(instance.dataSetLength)",
+                                              "status": "\(String(decision.status, radix: 16))", "comment": "\(comment)"])
+        } else {
+            logger.info("C-STORE", metadata: ["sopInstanceUID": "\(instance.sopInstanceUID)", "bytes": "\(instance.dataSetLength)", "status": "\(String(decision.status, radix: 16))"])
+        }
+        respondStore(command, contextID: contextID, status: decision.status, comment: comment)
         releaseIfDue()
     }
 
@@ -594,23 +601,15 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
         return file.dataSet
     }
 
+    /// The C-STORE-RSP; `comment` (for a failure or warning) is made an LO value of the default repertoire.
     private func respondStore(_ command: DIMSECommand, contextID: UInt8, status: UInt16, comment: String? = nil) {
-        if comment == nil {
-            // Encoded directly (StoreResponseEncoding.swift): the same bytes as below, without a DataSet.
-            let bytes = DIMSECommand.encodedStoreResponse(messageIDBeingRespondedTo: command.messageID, affectedSOPClassUID: command.affectedSOPClassUID,
-                                                          affectedSOPInstanceUID: command.affectedSOPInstanceUID, status: status)
-            for pdu in fragmenter.pdus(contextID: contextID, isCommand: true, bytes: ByteBuffer(bytes: bytes)) {
-                fire(.pDataRequest, outgoing: pdu)
-            }
-            return
+        // Encoded directly (StoreResponseEncoding.swift): the bytes of a DIMSECommand with these fields, without a DataSet.
+        let bytes = DIMSECommand.encodedStoreResponse(messageIDBeingRespondedTo: command.messageID, affectedSOPClassUID: command.affectedSOPClassUID,
+                                                      affectedSOPInstanceUID: command.affectedSOPInstanceUID, status: status,
+                                                      errorComment: comment.flatMap(StorageDecision.errorCommentValue))
+        for pdu in fragmenter.pdus(contextID: contextID, isCommand: true, bytes: ByteBuffer(bytes: bytes)) {
+            fire(.pDataRequest, outgoing: pdu)
         }
-        var rsp = DIMSECommand(field: .cStoreRSP)
-        rsp.messageIDBeingRespondedTo = command.messageID
-        rsp.affectedSOPClassUID = command.affectedSOPClassUID
-        rsp.affectedSOPInstanceUID = command.affectedSOPInstanceUID
-        rsp.status = status
-        rsp.errorComment = comment
-        send(rsp, contextID: contextID)
     }
 
     private func respondUnsupported(_ command: DIMSECommand, contextID: UInt8, status: UInt16 = DIMSEStatus.unrecognizedOperation) {
@@ -698,11 +697,11 @@ final class ServerAssociationHandler: ChannelInboundHandler, RemovableChannelHan
     }
 }
 
-/// What finishing a received instance off the event loop came to: the storage handler's status, or
-/// why the file could not be written or flushed (the Error Comment, the error for the log).
+/// What finishing a received instance off the event loop came to: the storage handler's decision, or
+/// why the file could not be written or flushed (`decision` A700H with the Error Comment, `failure` the error for the log).
 struct StoreOutcome: Sendable {
-    let status: UInt16
-    let failure: (comment: String, error: String)?
+    let decision: StorageDecision
+    let failure: String?
 }
 
 /// A file sink handed from the event loop to the task that finishes it; the loop no longer

@@ -14,6 +14,18 @@ public struct ReceivedInstance: Sendable {
     public var calledAETitle: String
     /// The size of the data set as received, in bytes.
     public var dataSetLength: Int
+
+    /// An instance as the SCP hands it over (public for handlers' own tests).
+    public init(path: String, sopClassUID: String, sopInstanceUID: String, transferSyntaxUID: String,
+                callingAETitle: String, calledAETitle: String, dataSetLength: Int) {
+        self.path = path
+        self.sopClassUID = sopClassUID
+        self.sopInstanceUID = sopInstanceUID
+        self.transferSyntaxUID = transferSyntaxUID
+        self.callingAETitle = callingAETitle
+        self.calledAETitle = calledAETitle
+        self.dataSetLength = dataSetLength
+    }
 }
 
 /// Decides what becomes of a received instance and which status the SCU gets back.
@@ -21,8 +33,21 @@ public struct ReceivedInstance: Sendable {
 /// The handler takes the file over: it moves it where it belongs (then returns success) or
 /// leaves it (the SCP deletes whatever is still at `path` once the handler has returned).
 /// Return a success status only once the instance is durably stored.
+///
+/// The SCP calls `decide(_:)`; by default that is `store(_:)`'s status without a comment. A handler that
+/// can say why it refuses an instance implements `decide(_:)` too (its Error Comment reaches the SCU with
+/// a failure or warning status) and lets `store(_:)` return the decision's status.
 public protocol StorageHandler: Sendable {
     func store(_ instance: ReceivedInstance) async -> UInt16
+
+    /// The status and, for a failure or a warning, the Error Comment (`StorageDecision`).
+    func decide(_ instance: ReceivedInstance) async -> StorageDecision
+}
+
+extension StorageHandler {
+    public func decide(_ instance: ReceivedInstance) async -> StorageDecision {
+        StorageDecision(status: await store(instance))
+    }
 }
 
 /// A storage handler that can often decide at once, without waiting: the SCP then finishes the
@@ -33,9 +58,13 @@ public protocol StorageHandler: Sendable {
 /// off): an fsync is never run on the event loop.
 public protocol ImmediateStorageHandler: StorageHandler {
     /// The status, if the handler can store the instance now without blocking (no flush to disk, no
-    /// database, no lock held for long), or nil: `store(_:)` is then called off the event loop as usual.
+    /// database, no lock held for long), or nil: `decide(_:)` is then called off the event loop as usual.
     /// As with `store(_:)`, whatever is still at `instance.path` afterwards is deleted by the SCP.
     func storeImmediately(_ instance: ReceivedInstance) -> UInt16?
+
+    /// `storeImmediately(_:)` with the Error Comment: the decision if the handler can make it now, or nil
+    /// (`decide(_:)` is then called off the event loop). By default `storeImmediately(_:)`'s status, no comment.
+    func decideImmediately(_ instance: ReceivedInstance) -> StorageDecision?
 
     /// True when a success from `storeImmediately(_:)` means nothing is left at `instance.path` (the file
     /// was moved away): the SCP then does not try to delete it (one system call less per instance).
@@ -45,9 +74,17 @@ public protocol ImmediateStorageHandler: StorageHandler {
 
 extension ImmediateStorageHandler {
     public var movesFileWhenStoredImmediately: Bool { false }
+
+    public func decideImmediately(_ instance: ReceivedInstance) -> StorageDecision? {
+        storeImmediately(instance).map { StorageDecision(status: $0) }
+    }
 }
 
 /// Moves each received file into a folder, named by its SOP Instance UID.
+///
+/// Refusals say why: C000H `SOP Instance UID has no digits to name the file` when the UID gives no file name;
+/// A700H `cannot move the instance into the folder: ENOENT` when the rename fails, `cannot open the folder
+/// to sync it: EACCES` or `cannot sync the folder: EIO` when the folder's fsync does (errno names).
 public struct DirectoryStorageHandler: ImmediateStorageHandler {
     public let directory: String
     /// fsync the folder after the rename, so that the file's name is on disk too before success is answered
@@ -60,30 +97,39 @@ public struct DirectoryStorageHandler: ImmediateStorageHandler {
     }
 
     public func store(_ instance: ReceivedInstance) async -> UInt16 {
-        let status = move(instance)
-        guard status == DIMSEStatus.success, syncDirectory else { return status }
+        await decide(instance).status
+    }
+
+    public func decide(_ instance: ReceivedInstance) async -> StorageDecision {
+        let decision = move(instance)
+        guard decision.status == DIMSEStatus.success, syncDirectory else { return decision }
         let fd = open(directory, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return DIMSEStatus.outOfResources }
+        guard fd >= 0 else { return .outOfResources("cannot open the folder to sync it: " + StorageDecision.errnoName(errno)) }
         defer { close(fd) }
-        return fsync(fd) == 0 ? DIMSEStatus.success : DIMSEStatus.outOfResources
+        return fsync(fd) == 0 ? .success : .outOfResources("cannot sync the folder: " + StorageDecision.errnoName(errno))
     }
 
     /// Without `syncDirectory`, storing is one rename: done at once. With it, nil (the fsync waits for the disk).
     public func storeImmediately(_ instance: ReceivedInstance) -> UInt16? {
+        decideImmediately(instance)?.status
+    }
+
+    public func decideImmediately(_ instance: ReceivedInstance) -> StorageDecision? {
         syncDirectory ? nil : move(instance)
     }
 
     /// Success is answered only once the rename has moved the file away.
     public var movesFileWhenStoredImmediately: Bool { true }
 
-    private func move(_ instance: ReceivedInstance) -> UInt16 {
+    private func move(_ instance: ReceivedInstance) -> StorageDecision {
         // A UID of digits and dots (nearly all) is its own name; otherwise only its digits and dots are kept.
         let uid = instance.sopInstanceUID
         let plain = uid.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E }
         let safe = plain ? uid : uid.filter { $0.isNumber || $0 == "." }
-        guard !safe.isEmpty else { return DIMSEStatus.cannotUnderstand }
+        guard !safe.isEmpty else { return .cannotUnderstand("SOP Instance UID has no digits to name the file") }
         let target = directory + "/" + safe + ".dcm"
-        return rename(instance.path, target) == 0 ? DIMSEStatus.success : DIMSEStatus.outOfResources
+        return rename(instance.path, target) == 0 ? .success
+            : .outOfResources("cannot move the instance into the folder: " + StorageDecision.errnoName(errno))
     }
 }
 
