@@ -268,11 +268,17 @@ extension DICOMCommand {
         @Option(help: "A remote AE the SCP may call back (storage commitment results once the requesting association has ended): AE@HOST:PORT, repeatable.") var remote: [RemoteAE] = []
         @Flag(name: .shortAndLong, help: "Log each association and instance.") var verbose = false
         @Flag(help: "Do not fsync received files before acknowledging them (not durable; for throwaway receivers and benchmarks).") var noFsync = false
+        @Option(help: "Our Maximum Length Received: the largest PDU peers may send us, in bytes (4096–131072, as DCMTK's --max-pdu).") var maxPdu = 65536
         @OptionGroup(title: "TLS") var tlsOptions: DICOMTLSOptions
+
+        func validate() throws {
+            guard (4096 ... 131_072).contains(maxPdu) else { throw ValidationError("--max-pdu must be between 4096 and 131072 bytes, found \(maxPdu)") }
+        }
 
         func run() async throws {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             var config = DICOMServerConfiguration(aeTitle: aet, temporaryDirectory: out)
+            config.policy.maximumLength = UInt32(maxPdu)
             config.host = host
             config.port = port
             config.storage = DirectoryStorageHandler(directory: out, syncDirectory: !noFsync)
