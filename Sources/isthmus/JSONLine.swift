@@ -26,6 +26,8 @@ struct JSONLine {
         bytes.append(UInt8(ascii: ":"))
     }
 
+    private static let hex = Array("0123456789abcdef".utf8)
+
     static func appendString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for b in s.utf8 {
@@ -39,7 +41,6 @@ struct JSONLine {
             case 0x08: out.append(contentsOf: [92, UInt8(ascii: "b")])
             case 0x0C: out.append(contentsOf: [92, UInt8(ascii: "f")])
             case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
                 out.append(contentsOf: [92, UInt8(ascii: "u"), 48, 48, hex[Int(b >> 4)], hex[Int(b & 15)]])
             default: out.append(b)
             }

@@ -13,15 +13,9 @@ import TestSupport
         let paths = Corpus.files
         guard Peers.need("pydicom corpus", !paths.isEmpty) else { return }
         let out = try Peers.temporaryDirectory("max-pdu") + "/out"
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: LargeInstanceTests.isthmus)
-        p.arguments = ["dicom", "scp", "--port", "0", "--host", "127.0.0.1", "--out", out, "--max-pdu", "16384"]
-        let stdout = Pipe()
-        p.standardOutput = stdout
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) }; p.waitUntilExit() }
-        let port = try await listeningPort(stdout)
+        let scp = try await SCPProcess(out: out, ["--max-pdu", "16384"])
+        defer { scp.kill() }
+        let port = scp.port
 
         let files = try paths.map { try DICOMFile.read(contentsOf: $0) }
         let assoc = try await DICOMAssociation.open(AssociationParameters(
@@ -32,8 +26,7 @@ import TestSupport
             #expect(try await assoc.store(contentsOf: path) == DIMSEStatus.success, "\(path)")
         }
         try await assoc.release()
-        kill(p.processIdentifier, SIGTERM)
-        p.waitUntilExit()
+        scp.stop()
         for (path, file) in zip(paths, files) {
             let stored = out + "/" + file.dataSet.string(.sopInstanceUID)! + ".dcm"
             #expect(try Corpus.json(stored) == Corpus.json(path), "\(path)")

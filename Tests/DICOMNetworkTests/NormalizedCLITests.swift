@@ -15,16 +15,9 @@ import Testing
         let root = try Peers.temporaryDirectory("cli-nsvc")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let out = root + "/out", mppsDir = root + "/mpps"
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: LargeInstanceTests.isthmus)
-        p.arguments = ["dicom", "scp", "--port", "0", "--host", "127.0.0.1", "--aet", "ISTHMUS", "--out", out, "--mpps", mppsDir, "--commitment"]
-        let stdout = Pipe()
-        p.standardOutput = stdout
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) }; p.waitUntilExit() }
-        // "listening as ISTHMUS on port N"
-        let port = try await listeningPort(stdout)
+        let scp = try await SCPProcess(out: out, ["--mpps", mppsDir, "--commitment"])
+        defer { scp.kill() }
+        let port = scp.port
 
         let file = try DICOMFile(dataSet: {
             var ds = DataSet()
@@ -44,9 +37,7 @@ import Testing
         let result = try await assoc.requestCommitment([stored])
         #expect(result.eventTypeID == 1 && result.committed == [stored] && result.retrieveAETitle == "ISTHMUS")
         try await assoc.release()
-        kill(p.processIdentifier, SIGTERM)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
+        #expect(scp.stop() == 0)
         let step = try DICOMFile.read(contentsOf: mppsDir + "/1.2.826.0.1.3680043.10.1472.9.2.dcm")
         #expect(step.dataSet.string(.performedProcedureStepStatus) == MPPS.completed)
     }

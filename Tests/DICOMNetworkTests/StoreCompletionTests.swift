@@ -237,23 +237,15 @@ import Testing
         let (bigDataSet, _) = try Self.dataSet(uid: "1.2.826.0.1.3680043.10.1472.77.30", size: 2_500_000)
         try DICOMFile(dataSet: bigDataSet, transferSyntax: .explicitVRLittleEndian).write(toPath: big)
         let out = root + "/out"
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: LargeInstanceTests.isthmus)
-        p.arguments = ["dicom", "scp", "--port", "0", "--host", "127.0.0.1", "--aet", "ISTHMUS", "--out", out] + (noFsync ? ["--no-fsync"] : [])
-        let stdout = Pipe()
-        p.standardOutput = stdout
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) }; p.waitUntilExit() }
-        let port = try await listeningPort(stdout)
+        let scp = try await SCPProcess(out: out, noFsync ? ["--no-fsync"] : [])
+        defer { scp.kill() }
+        let port = scp.port
         let sent = paths + [big]
         let run = try await Task.detached {
             try Peers.run(Peers.storescu, ["-aet", "STORESCU", "-aec", "ISTHMUS", "127.0.0.1", "\(port)"] + sent, environment: Peers.dcmtkEnvironment)
         }.value
         #expect(run.status == 0, "\(run.stderr)")
-        kill(p.processIdentifier, SIGTERM)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
+        #expect(scp.stop() == 0)
         let received = try FileManager.default.contentsOfDirectory(atPath: out)
         #expect(received.filter { $0.hasSuffix(".dcm") }.count == sent.count, "\(received)")
         #expect(received.filter { $0.hasSuffix(".part") }.isEmpty)

@@ -145,3 +145,40 @@ func listeningPort(_ stdout: Pipe) async throws -> Int {
     }.value
     return try #require(line.split(separator: " ").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }, "\(line)")
 }
+
+/// `isthmus dicom scp` started on a free loopback port (`--port 0 --host 127.0.0.1 --aet ISTHMUS --out OUT`
+/// plus `arguments`), its port read from its first line.
+final class SCPProcess {
+    let process = Process()
+    let port: Int
+
+    init(out: String, _ arguments: [String] = []) async throws {
+        process.executableURL = URL(fileURLWithPath: LargeInstanceTests.isthmus)
+        process.arguments = ["dicom", "scp", "--port", "0", "--host", "127.0.0.1", "--aet", "ISTHMUS", "--out", out] + arguments
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        do {
+            port = try await listeningPort(stdout)
+        } catch {
+            Glibc.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            throw error
+        }
+    }
+
+    /// SIGTERM (associations finish, then it exits); its exit status.
+    @discardableResult
+    func stop() -> Int32 {
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGTERM) }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// SIGKILL if it still runs (for `defer`).
+    func kill() {
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+}
